@@ -1,0 +1,56 @@
+/*
+ * app: what every domain module shares: the process-wide context, access
+ * levels of the route table, and the request entry point.
+ */
+#ifndef BOXOFFICE_APP_H
+#define BOXOFFICE_APP_H
+
+#include "../lib/cfg.h"
+#include "../lib/http.h"
+#include "../lib/router.h"
+
+#include <stddef.h>
+
+struct db_pool;
+struct db_conn;
+
+/* Set up once in main() before any thread starts; read-only afterwards. */
+struct app {
+	struct cfg cfg;
+	struct db_pool *pool;
+};
+
+extern struct app app;
+
+enum access {
+	ACCESS_PUBLIC,
+	ACCESS_STAFF,	/* session of a staff or admin user */
+	ACCESS_ADMIN	/* session of an admin user */
+};
+
+/* The route table (app/routes.c). */
+extern const struct route app_routes[];
+extern const size_t app_nroutes;
+
+/*
+ * Handle one request end to end: read the body, route, check access,
+ * call the handler, fill res (status, headers, body). Always returns the
+ * status in res->status; never fails to produce a response.
+ */
+void app_dispatch(struct http_req *req, struct http_res *res,
+		  const struct http_io *io);
+
+/*
+ * A pooled connection for this request, released with the arena. NULL
+ * after setting a 503 error on res: `if (!c) return res->status;`.
+ */
+struct db_conn *app_db(struct http_req *req, struct http_res *res);
+
+/* Map a failed db status to a response: 503 for unavailable, else 500. */
+int app_db_error(struct http_res *res, int st);
+
+/* Write a JSON object {"<key>": <json>} as the body, with status. */
+int app_json_wrap(struct http_res *res, int status, const char *key,
+		  const char *json);
+
+#endif

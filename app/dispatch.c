@@ -1,0 +1,100 @@
+/*
+ * dispatch: the one path every request takes, from parsed request to
+ * response. Method, path, body size, content type and (later) session and
+ * CSRF are checked here once, so handlers only do their own work.
+ */
+#include "app.h"
+
+#include "../lib/arena.h"
+#include "../lib/db.h"
+#include "../lib/log.h"
+
+#include <string.h>
+
+static int route_and_call(struct http_req *req, struct http_res *res,
+			  const struct http_io *io)
+{
+	const struct route *r = NULL;
+	char allow[64];
+	int status;
+
+	/* Read (or drain) the body first: an unread body would break the
+	 * kept FastCGI connection, whatever we answer. */
+	status = http_read_body(req, io);
+	if (status == 413)
+		return http_error(res, 413, "payload_too_large",
+				  "request body is larger than 16 KiB");
+	if (status != 0)
+		return http_error(res, status, "bad_request",
+				  "request body could not be read");
+
+	switch (router_match(app_routes, app_nroutes, req, &r, allow,
+			     sizeof(allow))) {
+	case ROUTER_NOT_FOUND:
+		req->route = "-";
+		return http_error(res, 404, "not_found", "no such resource");
+	case ROUTER_BAD_METHOD:
+		req->route = "-";
+		http_res_header(res, "Allow", allow);
+		return http_error(res, 405, "method_not_allowed",
+				  "method not allowed on this resource");
+	case ROUTER_FOUND:
+		break;
+	}
+
+	if ((req->method == HTTP_POST || req->method == HTTP_PUT ||
+	     req->method == HTTP_PATCH) &&
+	    req->body_len > 0 && !http_content_type_is(req, "application/json"))
+		return http_error(res, 415, "unsupported_media_type",
+				  "send the body as application/json");
+
+	return r->handler(req, res);
+}
+
+void app_dispatch(struct http_req *req, struct http_res *res,
+		  const struct http_io *io)
+{
+	int status = route_and_call(req, res, io);
+
+	if (status < 200 || status > 599) {
+		log_event(LOG_ERROR, req->request_id, "bad_status",
+			  "handler for %s returned %d", req->route, status);
+		status = http_error(res, 500, "internal_error",
+				    "internal error");
+	}
+	if (res->body.failed)
+		status = http_error(res, 500, "internal_error",
+				    "out of memory");
+	res->status = status;
+	if (status >= 400 && res->body.len == 0)
+		http_error(res, status, "error", http_reason(status));
+	/* Personal data travels in API responses: never let a proxy or a
+	 * shared browser cache keep them. Handlers may set their own. */
+	if (strstr(res->headers.data, "Cache-Control:") == NULL)
+		http_res_header(res, "Cache-Control", "no-store");
+}
+
+struct db_conn *app_db(struct http_req *req, struct http_res *res)
+{
+	struct db_conn *c = db_acquire_for(app.pool, req->arena, 5000);
+
+	if (c == NULL)
+		http_error(res, 503, "unavailable",
+			   "the database is not available, try again shortly");
+	return c;
+}
+
+int app_db_error(struct http_res *res, int st)
+{
+	if (st == DB_UNAVAILABLE)
+		return http_error(res, 503, "unavailable",
+				  "the database is not available, try again shortly");
+	return http_error(res, 500, "internal_error", "internal error");
+}
+
+int app_json_wrap(struct http_res *res, int status, const char *key,
+		  const char *json)
+{
+	buf_printf(&res->body, "{\"%s\":%s}", key, json);
+	return status;
+}

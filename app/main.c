@@ -1,0 +1,292 @@
+/*
+ * main: the boxoffice program.
+ *
+ *   boxoffice            FastCGI worker; the listening socket is fd 0
+ *                        (spawn-fcgi); multiwatch runs several of these.
+ *   boxoffice migrate    apply pending sql/NNN_*.sql migrations and exit.
+ *
+ * A worker runs BOXOFFICE_THREADS threads, each on its own FCGX_Request in
+ * an FCGX_Accept_r loop (no accept mutex: libfcgi on Linux needs none, and
+ * one would deadlock with kept connections). The threads share one
+ * PostgreSQL pool. The main thread only waits for SIGTERM/SIGINT, then
+ * stops the idle threads and lets the busy ones finish their request.
+ */
+#include "app.h"
+
+#include "../lib/arena.h"
+#include "../lib/db.h"
+#include "../lib/log.h"
+#include "../lib/migrate.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct app app;
+
+/* The signal that wakes an idle thread out of accept()/read(). */
+#define SIG_WAKE SIGUSR2
+
+struct worker {
+	pthread_t tid;
+	atomic_bool busy;
+	atomic_bool done;
+};
+
+static atomic_bool stopping;
+
+static int fcgi_read(void *ctx, char *buf, int n)
+{
+	FCGX_Request *fr = ctx;
+
+	return FCGX_GetStr(buf, n, fr->in);
+}
+
+static int fcgi_write(void *ctx, const char *buf, int n)
+{
+	FCGX_Request *fr = ctx;
+
+	return FCGX_PutStr(buf, n, fr->out);
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void handle(FCGX_Request *fr, struct arena *a)
+{
+	struct http_io io = {fcgi_read, fcgi_write, fr};
+	struct http_req req;
+	struct http_res res;
+	int64_t t0 = now_us();
+
+	if (http_req_init(&req, a, fr->envp) < 0) {
+		static const char oom[] = "Status: 503 Service Unavailable\r\n"
+					  "Content-Type: application/json\r\n\r\n"
+					  "{\"error\":{\"code\":\"unavailable\","
+					  "\"message\":\"out of memory\"}}";
+		FCGX_PutStr(oom, (int)sizeof(oom) - 1, fr->out);
+		return;
+	}
+	http_res_init(&res, a);
+	app_dispatch(&req, &res, &io);
+	/* A client that went away is not our error: nothing to do. */
+	(void)http_send(&req, &res, &io);
+	log_request(req.request_id, req.method_name,
+		    req.route != NULL ? req.route : "-", res.status,
+		    now_us() - t0);
+}
+
+static void set_wake_blocked(bool blocked)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIG_WAKE);
+	pthread_sigmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct arena *a = arena_new(32 * 1024);
+	FCGX_Request fr;
+
+	if (a == NULL || FCGX_InitRequest(&fr, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		log_event(LOG_ERROR, NULL, "worker_init_failed",
+			  "cannot set up a worker thread");
+		arena_free(a);
+		atomic_store(&w->done, true);
+		return NULL;
+	}
+	while (!atomic_load(&stopping)) {
+		int rc;
+
+		/* SIG_WAKE may interrupt us only while we wait for a
+		 * request, never while we read one or answer it. */
+		set_wake_blocked(false);
+		rc = FCGX_Accept_r(&fr);
+		set_wake_blocked(true);
+		if (rc < 0) {
+			if (rc != -EINTR && !atomic_load(&stopping)) {
+				log_event(LOG_ERROR, NULL, "accept_failed",
+					  "FCGX_Accept_r: %d", rc);
+				/* Avoid spinning on a broken socket. */
+				usleep(100000);
+			}
+			continue;
+		}
+		atomic_store(&w->busy, true);
+		handle(&fr, a);
+		/* Finish outside any lock: it may wait for nginx. */
+		FCGX_Finish_r(&fr);
+		arena_reset(a);
+		atomic_store(&w->busy, false);
+	}
+	FCGX_Free(&fr, 1);
+	arena_free(a);
+	atomic_store(&w->done, true);
+	return NULL;
+}
+
+static void on_wake(int sig)
+{
+	(void)sig;
+}
+
+static int serve(void)
+{
+	struct sigaction sa;
+	sigset_t stopset;
+	struct worker *workers;
+	int sig, n = app.cfg.threads, started = 0;
+
+	if (FCGX_Init() != 0) {
+		log_event(LOG_ERROR, NULL, "startup_failed", "FCGX_Init failed");
+		return 1;
+	}
+	/* No SA_RESTART: the point is to interrupt accept(). */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_wake;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIG_WAKE, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* Only the main thread takes SIGTERM/SIGINT; threads inherit the
+	 * mask, and also start with SIG_WAKE blocked. */
+	sigemptyset(&stopset);
+	sigaddset(&stopset, SIGTERM);
+	sigaddset(&stopset, SIGINT);
+	sigaddset(&stopset, SIGHUP);
+	sigaddset(&stopset, SIG_WAKE);
+	pthread_sigmask(SIG_BLOCK, &stopset, NULL);
+	sigdelset(&stopset, SIG_WAKE);
+
+	workers = calloc((size_t)n, sizeof(*workers));
+	if (workers == NULL)
+		return 1;
+	for (int i = 0; i < n; i++) {
+		atomic_init(&workers[i].busy, false);
+		atomic_init(&workers[i].done, false);
+		if (pthread_create(&workers[i].tid, NULL, worker_main,
+				   &workers[i]) != 0)
+			break;
+		started++;
+	}
+	if (started == 0) {
+		log_event(LOG_ERROR, NULL, "startup_failed", "no thread started");
+		free(workers);
+		return 1;
+	}
+	log_event(LOG_INFO, NULL, "worker_started", "%d threads, pool %d",
+		  started, app.cfg.pool_size);
+
+	do {
+		if (sigwait(&stopset, &sig) != 0)
+			sig = SIGTERM;
+	} while (sig == SIGHUP);	/* nothing to reload yet */
+
+	atomic_store(&stopping, true);
+	log_event(LOG_INFO, NULL, "worker_stopping",
+		  "signal %d: finishing in-flight requests", sig);
+	/* Wake idle threads until all are done; busy ones finish first.
+	 * A thread may be just about to block when we signal it, so keep
+	 * signalling; give up after 30 s. */
+	for (int tries = 0; tries < 600; tries++) {
+		int left = 0;
+
+		for (int i = 0; i < started; i++) {
+			if (atomic_load(&workers[i].done))
+				continue;
+			left++;
+			if (!atomic_load(&workers[i].busy))
+				pthread_kill(workers[i].tid, SIG_WAKE);
+		}
+		if (left == 0)
+			break;
+		usleep(50000);
+	}
+	for (int i = 0; i < started; i++) {
+		if (!atomic_load(&workers[i].done)) {
+			/* A request stuck for 30 s: do not free what it uses. */
+			log_event(LOG_ERROR, NULL, "worker_stop_timeout",
+				  "thread %d still busy, exiting anyway", i);
+			_exit(1);
+		}
+		pthread_join(workers[i].tid, NULL);
+	}
+	log_event(LOG_INFO, NULL, "worker_stopped", "bye");
+	free(workers);
+	return 0;
+}
+
+static int migrate(void)
+{
+	PGconn *pg = NULL;
+	int n;
+
+	/* The database may still be starting (compose): wait up to 30 s. */
+	for (int i = 0; i < 60; i++) {
+		pg = PQconnectdb(app.cfg.database_url);
+		if (PQstatus(pg) == CONNECTION_OK)
+			break;
+		PQfinish(pg);
+		pg = NULL;
+		usleep(500000);
+	}
+	if (pg == NULL) {
+		log_event(LOG_ERROR, NULL, "migrate_failed",
+			  "cannot connect to the database");
+		return 1;
+	}
+	n = migrate_run(pg, app.cfg.sql_dir);
+	PQfinish(pg);
+	if (n < 0)
+		return 1;
+	log_event(LOG_INFO, NULL, "migrate_done", "%d migration(s) applied", n);
+	return 0;
+}
+
+static const char *env(const char *name)
+{
+	return getenv(name);
+}
+
+int main(int argc, char **argv)
+{
+	char err[256];
+	int rc;
+
+	if (cfg_load(&app.cfg, env, err, sizeof(err)) < 0) {
+		fprintf(stderr, "boxoffice: configuration: %s\n", err);
+		return 2;
+	}
+	log_init(app.cfg.log_level);
+
+	if (argc > 1 && strcmp(argv[1], "migrate") == 0)
+		return migrate();
+	if (argc > 1) {
+		fprintf(stderr, "usage: boxoffice [migrate]\n");
+		return 2;
+	}
+
+	app.pool = db_pool_new(app.cfg.database_url, app.cfg.pool_size);
+	if (app.pool == NULL) {
+		log_event(LOG_ERROR, NULL, "startup_failed", "out of memory");
+		return 1;
+	}
+	rc = serve();
+	db_pool_free(app.pool);
+	return rc;
+}

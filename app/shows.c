@@ -1,0 +1,116 @@
+/*
+ * shows: the public read API.
+ *
+ * Each endpoint is one statement that returns the whole JSON document,
+ * built by PostgreSQL: one round trip, no row-by-row copying in C, and the
+ * JSON shape sits right here next to the query. Availability comes from
+ * perf_availability() (sql/002_availability.sql), the single definition
+ * of "seats available" that the booking path checks too.
+ *
+ * Only published shows are visible; a performance of an unpublished show
+ * is a 404 like a missing one.
+ */
+#include "shows.h"
+
+#include "app.h"
+
+#include "../lib/db.h"
+
+/* Fields of a venue and of a performance, shared by several documents. */
+#define VENUE_JSON                                                          \
+	"json_build_object('id', v.id, 'name', v.name, 'address', v.address," \
+	" 'city', v.city)"
+
+#define PERFORMANCE_FIELDS                                                  \
+	"'id', p.id, 'starts_at', p.starts_at, 'status', p.status,"         \
+	" 'venue', " VENUE_JSON ","                                          \
+	" 'booking_opens_at', p.booking_opens_at,"                           \
+	" 'booking_closes_at', coalesce(p.booking_closes_at, p.starts_at),"  \
+	" 'max_seats_per_reservation', p.max_seats_per_reservation,"         \
+	" 'availability', perf_availability(p)"
+
+static const char SQL_SHOWS[] =
+	"SELECT coalesce(json_agg(json_build_object("
+	"  'slug', s.slug, 'title', s.title, 'subtitle', s.subtitle,"
+	"  'image_url', s.image_url, 'next_performance', np.doc)"
+	"  ORDER BY np.starts_at NULLS LAST, s.title), '[]')::text"
+	" FROM shows s"
+	" LEFT JOIN LATERAL ("
+	"  SELECT p.starts_at, json_build_object('id', p.id,"
+	"   'starts_at', p.starts_at,"
+	"   'venue', json_build_object('id', v.id, 'name', v.name),"
+	"   'availability', perf_availability(p)) AS doc"
+	"  FROM performances p JOIN venues v ON v.id = p.venue_id"
+	"  WHERE p.show_id = s.id AND p.starts_at > now()"
+	"   AND p.status = 'scheduled'"
+	"  ORDER BY p.starts_at LIMIT 1) np ON true"
+	" WHERE s.published";
+
+static const char SQL_SHOW[] =
+	"SELECT json_build_object("
+	"  'slug', s.slug, 'title', s.title, 'subtitle', s.subtitle,"
+	"  'description', s.description, 'image_url', s.image_url,"
+	"  'duration_minutes', s.duration_minutes,"
+	"  'performances', coalesce((SELECT json_agg(json_build_object("
+	PERFORMANCE_FIELDS ") ORDER BY p.starts_at)"
+	"   FROM performances p JOIN venues v ON v.id = p.venue_id"
+	"   WHERE p.show_id = s.id AND p.starts_at > now()), '[]'))::text"
+	" FROM shows s WHERE s.slug = $1 AND s.published";
+
+static const char SQL_PERFORMANCE[] =
+	"SELECT json_build_object(" PERFORMANCE_FIELDS ","
+	"  'show', json_build_object('slug', s.slug, 'title', s.title,"
+	"   'image_url', s.image_url, 'duration_minutes', s.duration_minutes)"
+	" )::text"
+	" FROM performances p JOIN shows s ON s.id = p.show_id"
+	" JOIN venues v ON v.id = p.venue_id"
+	" WHERE p.id = $1::bigint AND s.published";
+
+static const char SQL_VENUES[] =
+	"SELECT coalesce(json_agg(" VENUE_JSON " ORDER BY v.name, v.id),"
+	" '[]')::text FROM venues v";
+
+/*
+ * Run a statement returning zero or one JSON text and answer with
+ * {"<key>": <json>}, or 404 when there is no row.
+ */
+static int one_document(struct http_req *req, struct http_res *res,
+			const char *sql, const char *param, const char *key)
+{
+	struct db_conn *c = app_db(req, res);
+	const char *params[1] = {param};
+	PGresult *r;
+	int st;
+
+	if (c == NULL)
+		return res->status;
+	st = db_query(c, req->arena, sql, param != NULL ? 1 : 0,
+		      param != NULL ? params : NULL, &r);
+	if (st != DB_OK)
+		return app_db_error(res, st);
+	if (PQntuples(r) == 0)
+		return http_error(res, 404, "not_found", "no such resource");
+	return app_json_wrap(res, 200, key, db_val(r, 0, 0));
+}
+
+int shows_list(struct http_req *req, struct http_res *res)
+{
+	return one_document(req, res, SQL_SHOWS, NULL, "shows");
+}
+
+int shows_get(struct http_req *req, struct http_res *res)
+{
+	return one_document(req, res, SQL_SHOW, http_param(req, "slug"),
+			    "show");
+}
+
+int shows_performance(struct http_req *req, struct http_res *res)
+{
+	return one_document(req, res, SQL_PERFORMANCE, http_param(req, "id"),
+			    "performance");
+}
+
+int shows_venues(struct http_req *req, struct http_res *res)
+{
+	return one_document(req, res, SQL_VENUES, NULL, "venues");
+}

@@ -1,0 +1,112 @@
+/*
+ * cfg: BOXOFFICE_* environment to struct cfg, with defaults and ranges.
+ */
+#include "cfg.h"
+
+#include "buf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *str(cfg_getter get, const char *name, const char *dflt)
+{
+	const char *v = get(name);
+
+	return v != NULL && *v != '\0' ? v : dflt;
+}
+
+static int num(cfg_getter get, const char *name, int dflt, int min, int max,
+	       int *out, char *err, size_t errlen)
+{
+	const char *v = get(name);
+	int64_t n;
+
+	if (v == NULL || *v == '\0') {
+		*out = dflt;
+		return 0;
+	}
+	if (!str_to_i64(v, strlen(v), min, max, &n)) {
+		snprintf(err, errlen, "%s must be an integer from %d to %d",
+			 name, min, max);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
+static int flag(cfg_getter get, const char *name, bool dflt, bool *out,
+		char *err, size_t errlen)
+{
+	const char *v = get(name);
+
+	if (v == NULL || *v == '\0')
+		*out = dflt;
+	else if (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "on") ||
+		 !strcmp(v, "yes"))
+		*out = true;
+	else if (!strcmp(v, "0") || !strcmp(v, "false") ||
+		 !strcmp(v, "off") || !strcmp(v, "no"))
+		*out = false;
+	else {
+		snprintf(err, errlen, "%s must be on or off", name);
+		return -1;
+	}
+	return 0;
+}
+
+int cfg_load(struct cfg *c, cfg_getter get, char *err, size_t errlen)
+{
+	size_t ulen;
+
+	memset(c, 0, sizeof(*c));
+	c->database_url = str(get, "BOXOFFICE_DATABASE_URL",
+			      "dbname=boxoffice");
+	c->public_url = str(get, "BOXOFFICE_PUBLIC_URL",
+			    "http://127.0.0.1:8080");
+	c->mail_backend = str(get, "BOXOFFICE_MAIL_BACKEND", "smtp");
+	c->mail_dir = str(get, "BOXOFFICE_MAIL_DIR", "var/mail");
+	c->mail_from = str(get, "BOXOFFICE_MAIL_FROM",
+			   "Boxoffice <boxoffice@localhost>");
+	c->smtp_host = str(get, "BOXOFFICE_SMTP_HOST", "127.0.0.1");
+	c->smtp_user = str(get, "BOXOFFICE_SMTP_USER", "");
+	c->smtp_password = str(get, "BOXOFFICE_SMTP_PASSWORD", "");
+	c->sql_dir = str(get, "BOXOFFICE_SQL_DIR", "sql");
+	c->log_level = str(get, "BOXOFFICE_LOG_LEVEL", "info");
+
+	if (num(get, "BOXOFFICE_POOL_SIZE", 8, 1, 500, &c->pool_size, err,
+		errlen) < 0 ||
+	    num(get, "BOXOFFICE_THREADS", 16, 1, 1024, &c->threads, err,
+		errlen) < 0 ||
+	    num(get, "BOXOFFICE_SMTP_PORT", 25, 1, 65535, &c->smtp_port, err,
+		errlen) < 0 ||
+	    num(get, "BOXOFFICE_HOLD_MINUTES", 30, 1, 7 * 24 * 60,
+		&c->hold_minutes, err, errlen) < 0 ||
+	    flag(get, "BOXOFFICE_SMTP_STARTTLS", false, &c->smtp_starttls,
+		 err, errlen) < 0)
+		return -1;
+
+	if (strcmp(c->mail_backend, "smtp") != 0 &&
+	    strcmp(c->mail_backend, "file") != 0) {
+		snprintf(err, errlen, "BOXOFFICE_MAIL_BACKEND must be smtp or file");
+		return -1;
+	}
+	if (strncmp(c->public_url, "http://", 7) != 0 &&
+	    strncmp(c->public_url, "https://", 8) != 0) {
+		snprintf(err, errlen,
+			 "BOXOFFICE_PUBLIC_URL must start with http:// or https://");
+		return -1;
+	}
+	ulen = strlen(c->public_url);
+	if (c->public_url[ulen - 1] == '/') {
+		snprintf(err, errlen,
+			 "BOXOFFICE_PUBLIC_URL must not end with '/'");
+		return -1;
+	}
+	if (strcmp(c->log_level, "debug") && strcmp(c->log_level, "info") &&
+	    strcmp(c->log_level, "warn") && strcmp(c->log_level, "error")) {
+		snprintf(err, errlen,
+			 "BOXOFFICE_LOG_LEVEL must be debug, info, warn or error");
+		return -1;
+	}
+	return 0;
+}

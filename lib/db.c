@@ -1,0 +1,498 @@
+/*
+ * db: connection pool, statements, transactions.
+ *
+ * Locking: the pool mutex guards only the free list and counters. A
+ * checked-out connection belongs to one thread, so all libpq calls happen
+ * outside the mutex.
+ */
+#include "db.h"
+
+#include "arena.h"
+#include "log.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define STMT_CACHE 64
+#define TX_MAX_ATTEMPTS 10
+
+struct stmt {
+	const char *sql;	/* identity: the address of a constant */
+	char name[12];
+};
+
+struct db_conn {
+	PGconn *pg;
+	struct db_pool *pool;
+	struct db_conn *next;	/* free list */
+	int nlocks;		/* session advisory locks held */
+	int nstmts;
+	struct stmt stmts[STMT_CACHE];
+};
+
+struct db_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	char *conninfo;
+	int size;
+	int in_use;
+	int waiting;
+	struct db_conn *free;
+	struct db_conn *conns;
+	atomic_uint_fast64_t retries;
+	atomic_uint_fast64_t reconnects;
+};
+
+struct db_pool *db_pool_new(const char *conninfo, int size)
+{
+	struct db_pool *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	p->conninfo = strdup(conninfo);
+	p->conns = calloc((size_t)size, sizeof(*p->conns));
+	if (p->conninfo == NULL || p->conns == NULL ||
+	    pthread_mutex_init(&p->mu, NULL) != 0) {
+		free(p->conninfo);
+		free(p->conns);
+		free(p);
+		return NULL;
+	}
+	if (pthread_cond_init(&p->cv, NULL) != 0) {
+		pthread_mutex_destroy(&p->mu);
+		free(p->conninfo);
+		free(p->conns);
+		free(p);
+		return NULL;
+	}
+	p->size = size;
+	for (int i = size - 1; i >= 0; i--) {
+		p->conns[i].pool = p;
+		p->conns[i].next = p->free;
+		p->free = &p->conns[i];
+	}
+	atomic_init(&p->retries, 0);
+	atomic_init(&p->reconnects, 0);
+	return p;
+}
+
+void db_pool_free(struct db_pool *p)
+{
+	if (p == NULL)
+		return;
+	for (int i = 0; i < p->size; i++)
+		if (p->conns[i].pg != NULL)
+			PQfinish(p->conns[i].pg);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	free(p->conninfo);
+	free(p->conns);
+	free(p);
+}
+
+void db_pool_stats(struct db_pool *p, struct db_pool_stats *out)
+{
+	pthread_mutex_lock(&p->mu);
+	out->size = p->size;
+	out->in_use = p->in_use;
+	out->waiting = p->waiting;
+	pthread_mutex_unlock(&p->mu);
+	out->retries = atomic_load(&p->retries);
+	out->reconnects = atomic_load(&p->reconnects);
+}
+
+PGconn *db_pg(struct db_conn *c)
+{
+	return c->pg;
+}
+
+static void drop(struct db_conn *c)
+{
+	if (c->pg != NULL)
+		PQfinish(c->pg);
+	c->pg = NULL;
+	c->nstmts = 0;
+	c->nlocks = 0;
+}
+
+/*
+ * Open the connection. Our options are appended after the caller's
+ * conninfo (expand_dbname), so the session always speaks UTC and no
+ * statement can hang a worker thread forever.
+ */
+static int connect_conn(struct db_pool *p, struct db_conn *c)
+{
+	static const char *const keys[] = {
+		"dbname", "connect_timeout", "application_name", "options",
+		NULL
+	};
+	const char *vals[] = {
+		p->conninfo, "2", "boxoffice",
+		"-c TimeZone=UTC -c statement_timeout=10000 "
+		"-c idle_in_transaction_session_timeout=30000",
+		NULL
+	};
+
+	drop(c);
+	c->pg = PQconnectdbParams(keys, vals, 1);
+	if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
+		log_event(LOG_WARN, NULL, "db_connect_failed", "%s",
+			  c->pg != NULL ? PQerrorMessage(c->pg) : "out of memory");
+		drop(c);
+		return -1;
+	}
+	atomic_fetch_add(&p->reconnects, 1);
+	return 0;
+}
+
+static void put_back(struct db_pool *p, struct db_conn *c)
+{
+	pthread_mutex_lock(&p->mu);
+	c->next = p->free;
+	p->free = c;
+	p->in_use--;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+struct db_conn *db_acquire(struct db_pool *p, int timeout_ms)
+{
+	struct timespec deadline;
+	struct db_conn *c;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+
+	pthread_mutex_lock(&p->mu);
+	while (p->free == NULL) {
+		int rc;
+
+		p->waiting++;
+		rc = pthread_cond_timedwait(&p->cv, &p->mu, &deadline);
+		p->waiting--;
+		if (rc == ETIMEDOUT && p->free == NULL) {
+			pthread_mutex_unlock(&p->mu);
+			log_event(LOG_WARN, NULL, "db_pool_timeout",
+				  "no free connection in %d ms", timeout_ms);
+			return NULL;
+		}
+	}
+	c = p->free;
+	p->free = c->next;
+	p->in_use++;
+	pthread_mutex_unlock(&p->mu);
+
+	if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
+		if (connect_conn(p, c) < 0) {
+			put_back(p, c);
+			return NULL;
+		}
+	}
+	if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+		/* Someone released it mid-transaction; never hand that on. */
+		drop(c);
+		if (connect_conn(p, c) < 0) {
+			put_back(p, c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+void db_release(struct db_pool *p, struct db_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->pg != NULL) {
+		if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+			PGresult *r = PQexec(c->pg, "ROLLBACK");
+
+			if (PQresultStatus(r) != PGRES_COMMAND_OK)
+				drop(c);
+			PQclear(r);
+		}
+	}
+	if (c->pg != NULL && c->nlocks != 0) {
+		/* A lock must never outlive its request: drop them all, or
+		 * the connection if even that fails. */
+		PGresult *r = PQexec(c->pg, "SELECT pg_advisory_unlock_all()");
+
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			drop(c);
+		PQclear(r);
+		c->nlocks = 0;
+	}
+	put_back(p, c);
+}
+
+static void release_deferred(void *c)
+{
+	struct db_conn *conn = c;
+
+	db_release(conn->pool, conn);
+}
+
+struct db_conn *db_acquire_for(struct db_pool *p, struct arena *a,
+			       int timeout_ms)
+{
+	struct db_conn *c = db_acquire(p, timeout_ms);
+
+	if (c != NULL && arena_defer(a, release_deferred, c) < 0)
+		return NULL;	/* arena_defer already released it */
+	return c;
+}
+
+static void clear_result(void *r)
+{
+	PQclear(r);
+}
+
+static enum db_status classify(struct db_conn *c, const PGresult *r)
+{
+	const char *state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE)
+				      : NULL;
+
+	if (PQstatus(c->pg) == CONNECTION_BAD)
+		return DB_UNAVAILABLE;
+	if (state == NULL)
+		return DB_ERROR;
+	if (!strcmp(state, "40001") || !strcmp(state, "40P01"))
+		return DB_RETRY;
+	if (!strcmp(state, "23505"))
+		return DB_CONFLICT;
+	if (!strncmp(state, "23", 2))
+		return DB_CONSTRAINT;
+	/* 08: connection exceptions; 57P0x: the server is shutting down. */
+	if (!strncmp(state, "08", 2) || !strncmp(state, "57P", 3))
+		return DB_UNAVAILABLE;
+	return DB_ERROR;
+}
+
+/* The prepared statement for sql on c, preparing it on first use.
+ * NULL when the cache is full (run unprepared) or on failure (*st set). */
+static const char *prepared(struct db_conn *c, const char *sql, int nparams,
+			    enum db_status *st)
+{
+	PGresult *r;
+	struct stmt *s;
+
+	for (int i = 0; i < c->nstmts; i++)
+		if (c->stmts[i].sql == sql)
+			return c->stmts[i].name;
+	if (c->nstmts == STMT_CACHE)
+		return NULL;
+	s = &c->stmts[c->nstmts];
+	snprintf(s->name, sizeof(s->name), "s%d", c->nstmts);
+	r = PQprepare(c->pg, s->name, sql, nparams, NULL);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		*st = classify(c, r);
+		log_event(LOG_ERROR, NULL, "db_prepare_failed", "sqlstate %s",
+			  r != NULL && PQresultErrorField(r, PG_DIAG_SQLSTATE)
+				  ? PQresultErrorField(r, PG_DIAG_SQLSTATE)
+				  : "none");
+		PQclear(r);
+		return NULL;
+	}
+	PQclear(r);
+	s->sql = sql;
+	c->nstmts++;
+	return s->name;
+}
+
+enum db_status db_exec(struct db_conn *c, struct arena *a, const char *sql,
+		       int nparams, const char *const *params,
+		       PGresult **res)
+{
+	enum db_status st = DB_OK;
+	const char *name;
+	PGresult *r;
+	ExecStatusType es;
+
+	if (res != NULL)
+		*res = NULL;
+	if (c->pg == NULL)
+		return DB_UNAVAILABLE;
+	name = prepared(c, sql, nparams, &st);
+	if (st != DB_OK)
+		return st;
+	if (name != NULL)
+		r = PQexecPrepared(c->pg, name, nparams, params, NULL, NULL, 0);
+	else
+		r = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL,
+				 0);
+	es = PQresultStatus(r);
+	if (es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK) {
+		if (arena_defer(a, clear_result, r) < 0)
+			return DB_ERROR;
+		if (res != NULL)
+			*res = r;
+		return DB_OK;
+	}
+	st = classify(c, r);
+	if (st == DB_ERROR || st == DB_UNAVAILABLE) {
+		/* SQLSTATE and constraint only: messages can quote values,
+		 * and values can be personal data. */
+		const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE)
+				      : NULL;
+		log_event(st == DB_ERROR ? LOG_ERROR : LOG_WARN, NULL,
+			  "db_statement_failed", "sqlstate %s (%s)",
+			  state ? state : "none", db_status_name(st));
+	}
+	PQclear(r);
+	return st;
+}
+
+/* Reopen a connection found dead; 0 when it is usable again. */
+static int reconnect(struct db_conn *c)
+{
+	log_event(LOG_WARN, NULL, "db_reconnect",
+		  "connection lost, reconnecting");
+	return connect_conn(c->pool, c);
+}
+
+enum db_status db_query(struct db_conn *c, struct arena *a, const char *sql,
+			int nparams, const char *const *params,
+			PGresult **res)
+{
+	enum db_status st = db_exec(c, a, sql, nparams, params, res);
+
+	/* Safe to repeat: the statement reads, and outside a transaction a
+	 * dead connection cannot have left anything half done. */
+	if (st == DB_UNAVAILABLE && reconnect(c) == 0)
+		st = db_exec(c, a, sql, nparams, params, res);
+	return st;
+}
+
+static enum db_status simple(struct db_conn *c, const char *sql)
+{
+	PGresult *r = PQexec(c->pg, sql);
+	enum db_status st = PQresultStatus(r) == PGRES_COMMAND_OK
+				    ? DB_OK
+				    : classify(c, r);
+
+	PQclear(r);
+	return st;
+}
+
+/* Sleep a random time in [0, min(100, 2 << attempt)) ms: spread the
+ * retries of transactions that collided, so they do not collide again. */
+static void backoff(int attempt)
+{
+	static _Thread_local unsigned seed;
+	long cap_ms = attempt >= 6 ? 100 : 2L << attempt;
+	struct timespec ts;
+
+	if (seed == 0)
+		seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)&seed;
+	seed = seed * 1103515245u + 12345u;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)((seed >> 8) % (unsigned long)(cap_ms * 1000)) *
+		     1000L;
+	nanosleep(&ts, NULL);
+}
+
+enum db_status db_tx(struct db_conn *c, struct arena *a, db_tx_fn fn,
+		     void *ctx, int *attempts)
+{
+	enum db_status st = DB_RETRY;
+	int n;
+
+	for (n = 0; n < TX_MAX_ATTEMPTS; n++) {
+		if (c->pg == NULL && reconnect(c) < 0) {
+			st = DB_UNAVAILABLE;
+			break;
+		}
+		st = simple(c, "BEGIN ISOLATION LEVEL SERIALIZABLE");
+		if (st == DB_UNAVAILABLE && n == 0 && reconnect(c) == 0)
+			st = simple(c, "BEGIN ISOLATION LEVEL SERIALIZABLE");
+		if (st != DB_OK)
+			break;
+		st = fn(c, a, ctx);
+		if (st == DB_OK) {
+			/* COMMIT of a failed transaction "succeeds" as a
+			 * rollback: refuse to call that a commit. */
+			if (PQtransactionStatus(c->pg) != PQTRANS_INTRANS)
+				st = DB_ERROR;
+			else
+				st = simple(c, "COMMIT");
+		}
+		if (c->pg != NULL &&
+		    PQtransactionStatus(c->pg) != PQTRANS_IDLE &&
+		    simple(c, "ROLLBACK") != DB_OK)
+			drop(c);
+		if (st != DB_RETRY)
+			break;
+		atomic_fetch_add(&c->pool->retries, 1);
+		backoff(n);
+	}
+	if (attempts != NULL)
+		*attempts = n < TX_MAX_ATTEMPTS ? n + 1 : n;
+	if (st == DB_RETRY)
+		log_event(LOG_WARN, NULL, "db_tx_gave_up",
+			  "serialization failures on %d attempts", n);
+	return st;
+}
+
+static const char SQL_LOCK[] = "SELECT pg_advisory_lock($1::bigint)";
+static const char SQL_UNLOCK[] = "SELECT pg_advisory_unlock($1::bigint)";
+
+enum db_status db_lock(struct db_conn *c, struct arena *a, int64_t key)
+{
+	char buf[24];
+	const char *params[1] = {buf};
+	enum db_status st;
+
+	snprintf(buf, sizeof(buf), "%" PRId64, key);
+	st = db_exec(c, a, SQL_LOCK, 1, params, NULL);
+	if (st == DB_OK)
+		c->nlocks++;
+	return st;
+}
+
+void db_unlock(struct db_conn *c, struct arena *a, int64_t key)
+{
+	char buf[24];
+	const char *params[1] = {buf};
+
+	snprintf(buf, sizeof(buf), "%" PRId64, key);
+	if (c->nlocks > 0 &&
+	    db_exec(c, a, SQL_UNLOCK, 1, params, NULL) == DB_OK)
+		c->nlocks--;
+	/* On failure nlocks stays > 0 and db_release unlocks all. */
+}
+
+const char *db_val(const PGresult *r, int row, int col)
+{
+	return PQgetvalue(r, row, col);
+}
+
+bool db_null(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) != 0;
+}
+
+const char *db_status_name(enum db_status st)
+{
+	switch (st) {
+	case DB_OK: return "ok";
+	case DB_RETRY: return "retry";
+	case DB_CONFLICT: return "conflict";
+	case DB_CONSTRAINT: return "constraint";
+	case DB_ROLLBACK: return "rollback";
+	case DB_UNAVAILABLE: return "unavailable";
+	case DB_ERROR: return "error";
+	}
+	return "unknown";
+}

@@ -1,0 +1,106 @@
+/* cfg: defaults, overrides and every rejected value. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "../../lib/cfg.h"
+
+static const char *const *vars;	/* "NAME", "value", ..., NULL */
+
+static const char *get(const char *name)
+{
+	for (const char *const *v = vars; v != NULL && *v != NULL; v += 2)
+		if (strcmp(v[0], name) == 0)
+			return v[1];
+	return NULL;
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	struct cfg c;
+	char err[128];
+
+	vars = NULL;
+	assert_int_equal(cfg_load(&c, get, err, sizeof(err)), 0);
+	assert_string_equal(c.database_url, "dbname=boxoffice");
+	assert_int_equal(c.pool_size, 8);
+	assert_int_equal(c.threads, 16);
+	assert_int_equal(c.hold_minutes, 30);
+	assert_int_equal(c.smtp_port, 25);
+	assert_false(c.smtp_starttls);
+	assert_string_equal(c.mail_backend, "smtp");
+	assert_string_equal(c.public_url, "http://127.0.0.1:8080");
+}
+
+static void test_overrides(void **state)
+{
+	(void)state;
+	static const char *const v[] = {
+		"BOXOFFICE_DATABASE_URL", "host=/tmp dbname=x",
+		"BOXOFFICE_POOL_SIZE", "3",
+		"BOXOFFICE_THREADS", "64",
+		"BOXOFFICE_HOLD_MINUTES", "1",
+		"BOXOFFICE_SMTP_STARTTLS", "on",
+		"BOXOFFICE_MAIL_BACKEND", "file",
+		"BOXOFFICE_PUBLIC_URL", "https://tickets.example.org",
+		"BOXOFFICE_POOL_SIZE_TYPO", "x",
+		NULL};
+	struct cfg c;
+	char err[128];
+
+	vars = v;
+	assert_int_equal(cfg_load(&c, get, err, sizeof(err)), 0);
+	assert_string_equal(c.database_url, "host=/tmp dbname=x");
+	assert_int_equal(c.pool_size, 3);
+	assert_int_equal(c.threads, 64);
+	assert_int_equal(c.hold_minutes, 1);
+	assert_true(c.smtp_starttls);
+	assert_string_equal(c.mail_backend, "file");
+}
+
+static void test_rejects(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name, *value, *mentions;
+	} cases[] = {
+		{"BOXOFFICE_POOL_SIZE", "0", "BOXOFFICE_POOL_SIZE"},
+		{"BOXOFFICE_POOL_SIZE", "ten", "BOXOFFICE_POOL_SIZE"},
+		{"BOXOFFICE_POOL_SIZE", "8 ", "BOXOFFICE_POOL_SIZE"},
+		{"BOXOFFICE_THREADS", "-4", "BOXOFFICE_THREADS"},
+		{"BOXOFFICE_THREADS", "99999999999", "BOXOFFICE_THREADS"},
+		{"BOXOFFICE_SMTP_PORT", "70000", "BOXOFFICE_SMTP_PORT"},
+		{"BOXOFFICE_HOLD_MINUTES", "0", "BOXOFFICE_HOLD_MINUTES"},
+		{"BOXOFFICE_SMTP_STARTTLS", "maybe", "BOXOFFICE_SMTP_STARTTLS"},
+		{"BOXOFFICE_MAIL_BACKEND", "carrier-pigeon", "BOXOFFICE_MAIL_BACKEND"},
+		{"BOXOFFICE_PUBLIC_URL", "ftp://x", "BOXOFFICE_PUBLIC_URL"},
+		{"BOXOFFICE_PUBLIC_URL", "http://x/", "BOXOFFICE_PUBLIC_URL"},
+		{"BOXOFFICE_LOG_LEVEL", "loud", "BOXOFFICE_LOG_LEVEL"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *v[] = {cases[i].name, cases[i].value, NULL};
+		struct cfg c;
+		char err[128] = "";
+
+		vars = v;
+		if (cfg_load(&c, get, err, sizeof(err)) != -1)
+			fail_msg("case %zu: %s=%s accepted", i, cases[i].name,
+				 cases[i].value);
+		assert_non_null(strstr(err, cases[i].mentions));
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_rejects),
+	};
+	return cmocka_run_group_tests_name("cfg", tests, NULL, NULL);
+}
