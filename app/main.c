@@ -12,6 +12,7 @@
  * stops the idle threads and lets the busy ones finish their request.
  */
 #include "app.h"
+#include "outbox.h"
 
 #include "../lib/arena.h"
 #include "../lib/db.h"
@@ -21,6 +22,7 @@
 #include <errno.h>
 #include <fcgiapp.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -189,6 +191,9 @@ static int serve(void)
 		free(workers);
 		return 1;
 	}
+	if (outbox_start() < 0)
+		log_event(LOG_ERROR, NULL, "outbox_not_started",
+			  "mail will only go out from other workers");
 	log_event(LOG_INFO, NULL, "worker_started", "%d threads, pool %d",
 		  started, app.cfg.pool_size);
 
@@ -226,6 +231,7 @@ static int serve(void)
 		}
 		pthread_join(workers[i].tid, NULL);
 	}
+	outbox_stop();
 	log_event(LOG_INFO, NULL, "worker_stopped", "bye");
 	free(workers);
 	return 0;
@@ -273,6 +279,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init(app.cfg.log_level);
+	if (sodium_init() < 0) {
+		log_event(LOG_ERROR, NULL, "startup_failed", "sodium_init");
+		return 1;
+	}
 
 	if (argc > 1 && strcmp(argv[1], "migrate") == 0)
 		return migrate();

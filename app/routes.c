@@ -5,6 +5,7 @@
  */
 #include "app.h"
 
+#include "bookings.h"
 #include "health.h"
 #include "shows.h"
 
@@ -14,6 +15,13 @@ const struct route app_routes[] = {
 	{HTTP_GET, "/api/shows/{slug}", shows_get, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/performances/{id}", shows_performance, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/venues", shows_venues, ACCESS_PUBLIC},
+	{HTTP_POST, "/api/performances/{id}/reservations", bookings_create,
+	 ACCESS_PUBLIC},
+	{HTTP_POST, "/api/reservations/confirm", bookings_confirm, ACCESS_PUBLIC},
+	{HTTP_POST, "/api/reservations/cancel", bookings_cancel, ACCESS_PUBLIC},
+	{HTTP_GET, "/api/tickets/{token}", bookings_ticket, ACCESS_PUBLIC},
+	{HTTP_GET, "/api/tickets/{token}/qr.svg", bookings_qr_svg, ACCESS_PUBLIC},
+	{HTTP_GET, "/api/tickets/{token}/qr.png", bookings_qr_png, ACCESS_PUBLIC},
 };
 
 const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);

@@ -72,6 +72,7 @@ int cfg_load(struct cfg *c, cfg_getter get, char *err, size_t errlen)
 	c->smtp_password = str(get, "BOXOFFICE_SMTP_PASSWORD", "");
 	c->sql_dir = str(get, "BOXOFFICE_SQL_DIR", "sql");
 	c->log_level = str(get, "BOXOFFICE_LOG_LEVEL", "info");
+	c->timezone = str(get, "BOXOFFICE_TIMEZONE", "Europe/Rome");
 
 	if (num(get, "BOXOFFICE_POOL_SIZE", 8, 1, 500, &c->pool_size, err,
 		errlen) < 0 ||
@@ -81,6 +82,8 @@ int cfg_load(struct cfg *c, cfg_getter get, char *err, size_t errlen)
 		errlen) < 0 ||
 	    num(get, "BOXOFFICE_HOLD_MINUTES", 30, 1, 7 * 24 * 60,
 		&c->hold_minutes, err, errlen) < 0 ||
+	    num(get, "BOXOFFICE_MAIL_RETRY_SECONDS", 30, 1, 3600,
+		&c->mail_retry_s, err, errlen) < 0 ||
 	    flag(get, "BOXOFFICE_SMTP_STARTTLS", false, &c->smtp_starttls,
 		 err, errlen) < 0)
 		return -1;

@@ -22,6 +22,8 @@ struct cfg {
 	const char *smtp_password;
 	bool smtp_starttls;
 	int hold_minutes;
+	int mail_retry_s;		/* first retry delay; doubles */
+	const char *timezone;		/* the theatre's, for dates in mail */
 	const char *sql_dir;
 	const char *log_level;		/* debug, info, warn, error */
 };

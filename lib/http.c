@@ -283,8 +283,8 @@ int http_res_header(struct http_res *res, const char *name,
 	return res->headers.failed ? -1 : 0;
 }
 
-int http_error_fields(struct http_res *res, int status, const char *code,
-		      const char *message, const char *fields_json)
+int http_error_with(struct http_res *res, int status, const char *code,
+		    const char *message, const char *key, const char *json)
 {
 	struct jsonw w;
 
@@ -302,19 +302,26 @@ int http_error_fields(struct http_res *res, int status, const char *code,
 	jsonw_str(&w, code);
 	jsonw_key(&w, "message");
 	jsonw_str(&w, message);
-	if (fields_json != NULL) {
-		jsonw_key(&w, "fields");
-		jsonw_raw(&w, fields_json, strlen(fields_json));
+	if (key != NULL && json != NULL) {
+		jsonw_key(&w, key);
+		jsonw_raw(&w, json, strlen(json));
 	}
 	jsonw_end(&w);
 	jsonw_end(&w);
 	return status;
 }
 
+int http_error_fields(struct http_res *res, int status, const char *code,
+		      const char *message, const char *fields_json)
+{
+	return http_error_with(res, status, code, message, "fields",
+			       fields_json);
+}
+
 int http_error(struct http_res *res, int status, const char *code,
 	       const char *message)
 {
-	return http_error_fields(res, status, code, message, NULL);
+	return http_error_with(res, status, code, message, NULL, NULL);
 }
 
 const char *http_reason(int status)

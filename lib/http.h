@@ -115,6 +115,10 @@ int http_error(struct http_res *res, int status, const char *code,
 	       const char *message);
 int http_error_fields(struct http_res *res, int status, const char *code,
 		      const char *message, const char *fields_json);
+/* The general form: one extra member `key` with JSON text `json` (e.g.
+ * "seats_available", "3") inside the error object; key NULL for none. */
+int http_error_with(struct http_res *res, int status, const char *code,
+		    const char *message, const char *key, const char *json);
 
 /* Standard reason phrase for a status code. */
 const char *http_reason(int status);

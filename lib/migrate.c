@@ -133,7 +133,7 @@ int migrate_run(PGconn *pg, const char *dir)
 	closedir(d);
 	qsort(names, (size_t)n, sizeof(names[0]), cmp);
 
-	if (!ok(PQexec(pg, "SELECT pg_advisory_lock(7316001)"), "lock") ||
+	if (!ok(PQexec(pg, "SELECT pg_advisory_lock(-7316001)"), "lock") ||
 	    !ok(PQexec(pg, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 			   " version text PRIMARY KEY,"
 			   " applied_at timestamptz NOT NULL DEFAULT now())"),

@@ -2,12 +2,17 @@
 # Small helpers shared by scripts/stack (sourced, not executed).
 
 # Messages go to stderr so that stdout stays usable (e.g. `stack psql -At`).
-say() { printf 'stack: %s\n' "$*" >&2; }
-warn() { printf 'stack: warning: %s\n' "$*" >&2; }
+# A closed stderr (the caller went away) must not abort a stop half-way.
+say() { printf 'stack: %s\n' "$*" >&2 2>/dev/null || true; }
+warn() { printf 'stack: warning: %s\n' "$*" >&2 2>/dev/null || true; }
 die() {
-	printf 'stack: error: %s\n' "$*" >&2
+	printf 'stack: error: %s\n' "$*" >&2 2>/dev/null || true
 	exit 1
 }
+
+# Stopping must finish even when whoever ran us is gone: ignore SIGPIPE (the
+# messages above then fail quietly instead of killing the script).
+ignore_sigpipe() { trap '' PIPE; }
 
 is_root() { [[ "$(id -u)" == 0 ]]; }
 
@@ -135,6 +140,11 @@ json_log() {
 	msg="${msg//\"/\\\"}"
 	printf '{"ts":"%s","level":"%s","component":"%s","msg":"%s"}\n' \
 		"$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$2" "$1" "$msg"
+}
+
+# port_in_use PORT: something accepts TCP connections on 127.0.0.1:PORT.
+port_in_use() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 # http_status URL: print the HTTP status of a GET (000 when unreachable).

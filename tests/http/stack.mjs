@@ -82,6 +82,7 @@ export async function startStack(opts = {}) {
   let pgPort = await freePort();
   while (pgPort === port) pgPort = await freePort();
   const env = stackEnv(dir, port, pgPort, opts.env);
+  const sanitizerOffsets = new Map(); // log file -> length already checked
 
   const stack = {
     url: `http://127.0.0.1:${port}`,
@@ -134,15 +135,32 @@ export async function startStack(opts = {}) {
         .join('\n');
     },
 
+    /**
+     * Throw if a sanitizer (ASan/LSan/UBSan, when BOXOFFICE_BIN is the
+     * sanitizer build) reported something in the logs since the last call.
+     * Call it from afterEach so that the report fails the test that caused it.
+     */
+    checkSanitizers() {
+      const report = sanitizerReport(dir, sanitizerOffsets);
+      if (report) throw new Error(`sanitizer report in the stack's logs:\n${report}`);
+    },
+
+    /** Stop the stack and remove its directory; throws on sanitizer reports
+     * (leaks are only reported when the workers exit). */
     async stop() {
       if (stack.stopped) return;
       stack.stopped = true;
-      live.delete(stack);
+      let report = '';
       try {
         await runStack(env, ['stop']);
+        report = sanitizerReport(dir, sanitizerOffsets);
       } finally {
+        // Only now: if this process dies during the stop, the exit hook
+        // stops the stack again (stops on one stack are serialised).
+        live.delete(stack);
         cleanupDir(dir);
       }
+      if (report) throw new Error(`sanitizer report in the stack's logs:\n${report}`);
     },
   };
 
@@ -155,6 +173,27 @@ export async function startStack(opts = {}) {
     throw err;
   }
   return stack;
+}
+
+const SANITIZER_RE = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|WARNING: ThreadSanitizer/;
+
+/** New sanitizer output in worker.log / migrate.log since the offsets. */
+function sanitizerReport(dir, offsets) {
+  const out = [];
+  for (const name of ['worker.log', 'migrate.log']) {
+    let text;
+    try {
+      text = readFileSync(join(dir, 'log', name), 'utf8');
+    } catch {
+      continue;
+    }
+    const from = offsets.get(name) ?? 0;
+    offsets.set(name, text.length);
+    const lines = text.slice(from).split('\n');
+    const first = lines.findIndex((l) => SANITIZER_RE.test(l));
+    if (first >= 0) out.push(`--- ${name} ---\n${lines.slice(first, first + 80).join('\n')}`);
+  }
+  return out.join('\n');
 }
 
 function cleanupDir(dir) {

@@ -1,0 +1,18 @@
+/*
+ * bookings: reservations from the visitor's side: book, confirm, cancel,
+ * and the ticket with its QR code.
+ */
+#ifndef BOXOFFICE_BOOKINGS_H
+#define BOXOFFICE_BOOKINGS_H
+
+struct http_req;
+struct http_res;
+
+int bookings_create(struct http_req *req, struct http_res *res);
+int bookings_confirm(struct http_req *req, struct http_res *res);
+int bookings_cancel(struct http_req *req, struct http_res *res);
+int bookings_ticket(struct http_req *req, struct http_res *res);
+int bookings_qr_svg(struct http_req *req, struct http_res *res);
+int bookings_qr_png(struct http_req *req, struct http_res *res);
+
+#endif

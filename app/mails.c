@@ -1,0 +1,255 @@
+/*
+ * mails: message texts and their MIME rendering.
+ *
+ * Links: the confirm token travels in the URL fragment ("/confirm#<t>"),
+ * which browsers never send to a server, so it cannot end up in an access
+ * log or a Referer header; the confirmation page reads it and POSTs it.
+ * The ticket URL "/t/<ticket token>" is also the QR payload.
+ */
+#include "mails.h"
+
+#include "app.h"
+
+#include "../lib/arena.h"
+#include "../lib/buf.h"
+#include "../lib/ics.h"
+#include "../lib/mail.h"
+#include "../lib/qr.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const days_it[] = {"lunedì", "martedì", "mercoledì",
+				      "giovedì", "venerdì", "sabato",
+				      "domenica"};
+static const char *const days_en[] = {"Monday", "Tuesday", "Wednesday",
+				      "Thursday", "Friday", "Saturday",
+				      "Sunday"};
+static const char *const months_it[] = {
+	"gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno",
+	"luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre"};
+static const char *const months_en[] = {
+	"January", "February", "March", "April", "May", "June",
+	"July", "August", "September", "October", "November", "December"};
+
+const char *mails_date(struct arena *a, const char *locale,
+		       const char *local_start)
+{
+	int y, mo, d, dow;
+	char hm[6];
+	bool it = strcmp(locale, "en") != 0;
+
+	if (sscanf(local_start, "%d %d %d %5s %d", &y, &mo, &d, hm, &dow) != 5 ||
+	    mo < 1 || mo > 12 || dow < 1 || dow > 7)
+		return local_start;
+	return arena_printf(a, "%s %d %s %d, %s",
+			    it ? days_it[dow - 1] : days_en[dow - 1], d,
+			    it ? months_it[mo - 1] : months_en[mo - 1], y, hm);
+}
+
+/* HTML-escape s into b. */
+static void html(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '<': buf_puts(b, "&lt;"); break;
+		case '>': buf_puts(b, "&gt;"); break;
+		case '&': buf_puts(b, "&amp;"); break;
+		case '"': buf_puts(b, "&quot;"); break;
+		case '\'': buf_puts(b, "&#39;"); break;
+		default: buf_putc(b, *s);
+		}
+	}
+}
+
+static void html_open(struct buf *b, const char *lang, const char *title)
+{
+	buf_printf(b, "<!doctype html><html lang=\"%s\"><head><meta "
+		      "charset=\"utf-8\"><title>", lang);
+	html(b, title);
+	buf_puts(b, "</title></head><body style=\"font-family:sans-serif;"
+		    "max-width:36em;margin:auto;line-height:1.5\">");
+}
+
+static void html_para(struct buf *b, const char *text)
+{
+	buf_puts(b, "<p>");
+	html(b, text);
+	buf_puts(b, "</p>");
+}
+
+static void html_link(struct buf *b, const char *url, const char *label)
+{
+	buf_puts(b, "<p><a href=\"");
+	html(b, url);
+	buf_puts(b, "\" style=\"display:inline-block;padding:.6em 1.2em;"
+		    "background:#7a1f2b;color:#fff;text-decoration:none;"
+		    "border-radius:4px\">");
+	html(b, label);
+	buf_puts(b, "</a></p>");
+}
+
+static const char *seats_text(struct arena *a, bool it, int seats)
+{
+	if (it)
+		return seats == 1 ? "1 posto" : arena_printf(a, "%d posti", seats);
+	return seats == 1 ? "1 seat" : arena_printf(a, "%d seats", seats);
+}
+
+int mails_confirm(struct arena *a, const struct mails_booking *b,
+		  const char *confirm_token, int hold_minutes,
+		  struct buf *out)
+{
+	bool it = strcmp(b->locale, "en") != 0;
+	const char *url = arena_printf(a, "%s/confirm#%s", app.cfg.public_url,
+				       confirm_token);
+	const char *when = mails_date(a, b->locale, b->local_start);
+	const char *seats = seats_text(a, it, b->seats);
+	const char *subject, *greeting, *what, *ask, *button, *ignore;
+	struct buf text, htm;
+	struct mail_msg m;
+
+	if (url == NULL || when == NULL || seats == NULL)
+		return -1;
+	if (it) {
+		subject = arena_printf(a, "Conferma la prenotazione: %s",
+				       b->show_title);
+		greeting = arena_printf(a, "Buongiorno %s,", b->name);
+		what = arena_printf(a, "hai prenotato %s per «%s», %s, %s.",
+				    seats, b->show_title, when, b->venue_name);
+		ask = arena_printf(a, "Per confermare apri questo link entro "
+				      "%d minuti: dopo, i posti tornano "
+				      "disponibili.", hold_minutes);
+		button = "Conferma la prenotazione";
+		ignore = "Se non hai prenotato tu, ignora questo messaggio.";
+	} else {
+		subject = arena_printf(a, "Confirm your booking: %s",
+				       b->show_title);
+		greeting = arena_printf(a, "Hello %s,", b->name);
+		what = arena_printf(a, "you booked %s for \"%s\", %s, %s.",
+				    seats, b->show_title, when, b->venue_name);
+		ask = arena_printf(a, "To confirm, open this link within %d "
+				      "minutes; after that the seats are "
+				      "released.", hold_minutes);
+		button = "Confirm the booking";
+		ignore = "If you did not make this booking, ignore this message.";
+	}
+	buf_init(&text, a, 1024);
+	buf_printf(&text, "%s\n\n%s\n\n%s\n\n%s\n\n%s\n", greeting, what, ask,
+		   url, ignore);
+	buf_init(&htm, a, 2048);
+	html_open(&htm, it ? "it" : "en", subject);
+	html_para(&htm, greeting);
+	html_para(&htm, what);
+	html_para(&htm, ask);
+	html_link(&htm, url, button);
+	html_para(&htm, ignore);
+	buf_puts(&htm, "</body></html>\n");
+	if (text.failed || htm.failed || subject == NULL)
+		return -1;
+
+	memset(&m, 0, sizeof(m));
+	m.from = app.cfg.mail_from;
+	m.to = b->email;
+	m.to_name = b->name;
+	m.subject = subject;
+	m.text = text.data;
+	m.html = htm.data;
+	return mail_render(out, &m);
+}
+
+int mails_ticket(struct arena *a, const struct mails_booking *b,
+		 const char *confirm_token, const char *ticket_token,
+		 struct buf *out)
+{
+	bool it = strcmp(b->locale, "en") != 0;
+	const char *ticket = arena_printf(a, "%s/t/%s", app.cfg.public_url,
+					  ticket_token);
+	const char *manage = arena_printf(a, "%s/confirm#%s",
+					  app.cfg.public_url, confirm_token);
+	const char *when = mails_date(a, b->locale, b->local_start);
+	const char *seats = seats_text(a, it, b->seats);
+	const char *subject, *greeting, *what, *show, *cancel;
+	struct buf text, htm, png, ics;
+	struct mail_attachment att[2];
+	struct ics_event ev;
+	struct mail_msg m;
+
+	if (ticket == NULL || manage == NULL || when == NULL || seats == NULL)
+		return -1;
+	if (it) {
+		subject = arena_printf(a, "Il tuo biglietto: %s", b->show_title);
+		greeting = arena_printf(a, "Buongiorno %s,", b->name);
+		what = arena_printf(a, "la prenotazione è confermata: %s per "
+				       "«%s», %s, %s.", seats, b->show_title,
+				    when, b->venue_name);
+		show = "All'ingresso mostra questo codice QR (anche dal "
+		       "telefono). Vale per tutto il gruppo.";
+		cancel = "Non puoi venire? Annulla qui, così i posti tornano "
+			 "disponibili:";
+	} else {
+		subject = arena_printf(a, "Your ticket: %s", b->show_title);
+		greeting = arena_printf(a, "Hello %s,", b->name);
+		what = arena_printf(a, "your booking is confirmed: %s for "
+				       "\"%s\", %s, %s.", seats, b->show_title,
+				    when, b->venue_name);
+		show = "Show this QR code at the door (a phone screen is "
+		       "fine). It admits your whole party.";
+		cancel = "Cannot come? Cancel here so the seats can go to "
+			 "someone else:";
+	}
+
+	buf_init(&png, a, 4096);
+	if (qr_png(a, ticket, 8, &png) < 0)
+		return -1;
+	buf_init(&ics, a, 1024);
+	memset(&ev, 0, sizeof(ev));
+	ev.uid = arena_printf(a, "reservation-%lld@boxoffice",
+			      (long long)b->reservation_id);
+	ev.start = b->starts_at;
+	ev.end = b->starts_at + (time_t)b->duration_minutes * 60;
+	ev.summary = b->show_title;
+	ev.location = arena_printf(a, "%s, %s", b->venue_name,
+				   b->venue_address);
+	ev.description = arena_printf(a, "%s\n%s", seats, ticket);
+	ev.url = ticket;
+	if (ev.uid == NULL || ev.location == NULL || ev.description == NULL)
+		return -1;
+	ics_event(&ics, &ev);
+
+	buf_init(&text, a, 1024);
+	buf_printf(&text, "%s\n\n%s\n\n%s\n%s\n\n%s\n%s\n", greeting, what,
+		   show, ticket, cancel, manage);
+	buf_init(&htm, a, 2048);
+	html_open(&htm, it ? "it" : "en", subject);
+	html_para(&htm, greeting);
+	html_para(&htm, what);
+	html_para(&htm, show);
+	buf_puts(&htm, "<p><img src=\"cid:ticket-qr\" width=\"240\" "
+		       "height=\"240\" alt=\"QR\"></p>");
+	html_link(&htm, ticket, it ? "Apri il biglietto" : "Open the ticket");
+	html_para(&htm, cancel);
+	buf_puts(&htm, "<p><a href=\"");
+	html(&htm, manage);
+	buf_puts(&htm, "\">");
+	html(&htm, it ? "Gestisci la prenotazione" : "Manage the booking");
+	buf_puts(&htm, "</a></p></body></html>\n");
+	if (text.failed || htm.failed || ics.failed || subject == NULL)
+		return -1;
+
+	att[0] = (struct mail_attachment){"ticket.png", "image/png",
+					  "ticket-qr", png.data, png.len};
+	att[1] = (struct mail_attachment){
+		"performance.ics", "text/calendar; charset=utf-8; method=PUBLISH",
+		NULL, ics.data, ics.len};
+	memset(&m, 0, sizeof(m));
+	m.from = app.cfg.mail_from;
+	m.to = b->email;
+	m.to_name = b->name;
+	m.subject = subject;
+	m.text = text.data;
+	m.html = htm.data;
+	m.attachments = att;
+	m.nattachments = 2;
+	return mail_render(out, &m);
+}

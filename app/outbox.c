@@ -1,0 +1,225 @@
+/*
+ * outbox: the mailer thread.
+ */
+#include "outbox.h"
+
+#include "app.h"
+
+#include "../lib/arena.h"
+#include "../lib/db.h"
+#include "../lib/log.h"
+#include "../lib/mail.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BATCH 5
+#define POLL_S 2		/* look for due messages at least this often */
+#define SWEEP_S 30		/* expire holds this often */
+#define MAX_ATTEMPTS 15		/* then give up and mark the message failed */
+#define LEASE "5 minutes"	/* a claimed message is ours for this long */
+
+static pthread_t thread;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static bool kicked, stopping, running;
+
+static const char SQL_CLAIM[] =
+	"UPDATE outbox o SET attempts = o.attempts + 1,"
+	" next_attempt_at = now() + interval '" LEASE "'"
+	" WHERE o.id IN (SELECT id FROM outbox"
+	"  WHERE sent_at IS NULL AND failed_at IS NULL"
+	"   AND next_attempt_at <= now()"
+	"  ORDER BY next_attempt_at, id LIMIT 5"
+	"  FOR UPDATE SKIP LOCKED)"
+	" RETURNING o.id, o.kind, o.recipient, o.body, o.attempts";
+
+/* Delivered: forget the body, which holds a raw token. */
+static const char SQL_SENT[] =
+	"UPDATE outbox SET sent_at = now(), body = NULL, last_error = NULL"
+	" WHERE id = $1::bigint";
+
+static const char SQL_FAILED[] =
+	"UPDATE outbox SET last_error = $2,"
+	" next_attempt_at = now() + make_interval(secs => $3::integer),"
+	" failed_at = CASE WHEN attempts >= $4::integer THEN now() END"
+	" WHERE id = $1::bigint";
+
+static const char SQL_EXPIRE_HOLDS[] =
+	"UPDATE reservations SET status = 'expired', updated_at = now()"
+	" WHERE id IN (SELECT id FROM reservations"
+	"  WHERE status = 'pending' AND expires_at <= now()"
+	"  LIMIT 500 FOR UPDATE SKIP LOCKED)";
+
+void outbox_kick(void)
+{
+	pthread_mutex_lock(&mu);
+	kicked = true;
+	pthread_cond_signal(&cv);
+	pthread_mutex_unlock(&mu);
+}
+
+static int deliver(const char *recipient, const char *body, char *err,
+		   size_t errlen)
+{
+	char from[256];
+
+	if (strcmp(app.cfg.mail_backend, "file") == 0) {
+		char path[4096];
+
+		if (mail_send_file(app.cfg.mail_dir, body, strlen(body), path,
+				   sizeof(path), err, errlen) < 0)
+			return -1;
+		log_event(LOG_INFO, NULL, "mail_written",
+			  "message written to %s", path);
+		return 0;
+	}
+	if (mail_address(app.cfg.mail_from, from, sizeof(from)) < 0) {
+		snprintf(err, errlen, "BOXOFFICE_MAIL_FROM has no address");
+		return -1;
+	}
+	{
+		struct mail_smtp smtp = {
+			.host = app.cfg.smtp_host,
+			.port = app.cfg.smtp_port,
+			.user = app.cfg.smtp_user,
+			.password = app.cfg.smtp_password,
+			.starttls = app.cfg.smtp_starttls,
+			.timeout_s = 15,
+		};
+
+		return mail_send_smtp(&smtp, from, recipient, body,
+				      strlen(body), err, errlen);
+	}
+}
+
+/* Claim and deliver one batch; the number of messages claimed. */
+static int deliver_batch(struct arena *a)
+{
+	struct db_conn *c = db_acquire_for(app.pool, a, 2000);
+	PGresult *r;
+	int n;
+
+	if (c == NULL || db_query(c, a, SQL_CLAIM, 0, NULL, &r) != DB_OK)
+		return 0;
+	n = PQntuples(r);
+	for (int i = 0; i < n; i++) {
+		const char *id = db_val(r, i, 0);
+		const char *kind = db_val(r, i, 1);
+		int attempts = atoi(db_val(r, i, 4));
+		char err[256] = "";
+
+		if (db_null(r, i, 3)) {
+			snprintf(err, sizeof(err), "no body");
+		} else if (deliver(db_val(r, i, 2), db_val(r, i, 3), err,
+				   sizeof(err)) == 0) {
+			const char *params[1] = {id};
+
+			if (db_exec(c, a, SQL_SENT, 1, params, NULL) != DB_OK)
+				log_event(LOG_ERROR, NULL, "outbox_mark_failed",
+					  "message %s sent but not marked", id);
+			else
+				log_event(LOG_INFO, NULL, "mail_sent",
+					  "message %s (%s) delivered", id,
+					  kind);
+			continue;
+		}
+		{
+			/* Back off: retry_s, 2x, 4x ... capped at an hour. */
+			long delay = app.cfg.mail_retry_s;
+			char delay_s[24], max_s[16];
+			const char *params[4] = {id, err, delay_s, max_s};
+
+			for (int k = 1; k < attempts && delay < 3600; k++)
+				delay *= 2;
+			if (delay > 3600)
+				delay = 3600;
+			snprintf(delay_s, sizeof(delay_s), "%ld", delay);
+			snprintf(max_s, sizeof(max_s), "%d", MAX_ATTEMPTS);
+			log_event(LOG_WARN, NULL, "mail_failed",
+				  "message %s (%s), attempt %d: %s; retry in "
+				  "%ld s", id, kind, attempts, err, delay);
+			if (db_exec(c, a, SQL_FAILED, 4, params, NULL) != DB_OK)
+				log_event(LOG_ERROR, NULL, "outbox_mark_failed",
+					  "message %s: could not record failure",
+					  id);
+		}
+	}
+	return n;
+}
+
+static enum db_status expire_tx(struct db_conn *c, struct arena *a,
+				void *ctx)
+{
+	(void)ctx;
+	return db_exec(c, a, SQL_EXPIRE_HOLDS, 0, NULL, NULL);
+}
+
+static void sweep(struct arena *a)
+{
+	struct db_conn *c = db_acquire_for(app.pool, a, 2000);
+
+	if (c != NULL)
+		(void)db_tx(c, a, expire_tx, NULL, NULL);
+}
+
+static void *outbox_main(void *arg)
+{
+	struct arena *a = arena_new(64 * 1024);
+	time_t last_sweep = 0;
+
+	(void)arg;
+	if (a == NULL)
+		return NULL;
+	for (;;) {
+		struct timespec until;
+
+		pthread_mutex_lock(&mu);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += POLL_S;
+		while (!kicked && !stopping &&
+		       pthread_cond_timedwait(&cv, &mu, &until) == 0)
+			;
+		kicked = false;
+		if (stopping) {
+			pthread_mutex_unlock(&mu);
+			break;
+		}
+		pthread_mutex_unlock(&mu);
+
+		while (deliver_batch(a) == BATCH && !stopping)
+			arena_reset(a);
+		arena_reset(a);
+		if (time(NULL) - last_sweep >= SWEEP_S) {
+			sweep(a);
+			arena_reset(a);
+			last_sweep = time(NULL);
+		}
+	}
+	arena_free(a);
+	return NULL;
+}
+
+int outbox_start(void)
+{
+	if (pthread_create(&thread, NULL, outbox_main, NULL) != 0)
+		return -1;
+	running = true;
+	return 0;
+}
+
+void outbox_stop(void)
+{
+	if (!running)
+		return;
+	pthread_mutex_lock(&mu);
+	stopping = true;
+	pthread_cond_signal(&cv);
+	pthread_mutex_unlock(&mu);
+	pthread_join(thread, NULL);
+	running = false;
+}

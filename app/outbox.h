@@ -1,0 +1,23 @@
+/*
+ * outbox: delivery of queued mail, and the periodic housekeeping (expired
+ * holds), run by one background thread in every worker process.
+ *
+ * Messages are written to the outbox table in the same transaction as the
+ * change they report; this thread delivers them. Processes coordinate only
+ * through PostgreSQL: a message is claimed with FOR UPDATE SKIP LOCKED and
+ * leased for a few minutes, so two processes never send it at once, and
+ * one that dies mid-send leaves it to be retried after the lease.
+ */
+#ifndef BOXOFFICE_OUTBOX_H
+#define BOXOFFICE_OUTBOX_H
+
+/* Start the thread; 0 or -1. */
+int outbox_start(void);
+
+/* Deliver soon: a message was just committed. Cheap, never blocks long. */
+void outbox_kick(void);
+
+/* Finish the message in hand, then stop the thread. */
+void outbox_stop(void);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * ics: a one-event iCalendar (RFC 5545) document, for the "add to
+ * calendar" attachment of a ticket.
+ */
+#ifndef BOXOFFICE_ICS_H
+#define BOXOFFICE_ICS_H
+
+#include <stdint.h>
+#include <time.h>
+
+struct buf;
+
+struct ics_event {
+	const char *uid;	/* globally unique, e.g. "r42@host" */
+	time_t start;		/* UTC */
+	time_t end;
+	const char *summary;	/* UTF-8 */
+	const char *location;	/* UTF-8, may be NULL */
+	const char *description;	/* UTF-8, may be NULL */
+	const char *url;	/* may be NULL */
+};
+
+/*
+ * Append a VCALENDAR with one VEVENT to out: CRLF line ends, text
+ * escaped (\\ ; , newline) and lines folded at 75 octets without
+ * splitting a UTF-8 sequence.
+ */
+void ics_event(struct buf *out, const struct ics_event *ev);
+
+#endif
