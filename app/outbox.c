@@ -89,7 +89,9 @@ static int deliver(const char *recipient, const char *body, char *err,
 			.user = app.cfg.smtp_user,
 			.password = app.cfg.smtp_password,
 			.starttls = app.cfg.smtp_starttls,
-			.timeout_s = 15,
+			/* Long enough for a content-scanning relay to say 250:
+			 * giving up earlier would mean a duplicate on retry. */
+			.timeout_s = 60,
 		};
 
 		return mail_send_smtp(&smtp, from, recipient, body,
