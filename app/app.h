@@ -10,9 +10,11 @@
 #include "../lib/router.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct db_pool;
 struct db_conn;
+struct pg_result;
 
 /* Set up once in main() before any thread starts; read-only afterwards. */
 struct app {
@@ -48,6 +50,20 @@ struct db_conn *app_db(struct http_req *req, struct http_res *res);
 
 /* Map a failed db status to a response: 503 for unavailable, else 500. */
 int app_db_error(struct http_res *res, int st);
+
+/*
+ * Run one statement (normally a SQL function call) as the whole of a
+ * SERIALIZABLE transaction, retried on serialization failures. With
+ * perf > 0 it runs under that performance's advisory lock, taken before
+ * BEGIN (docs/ARCHITECTURE.md): every seat-changing write does this.
+ * 0 with *row set (cleared with the arena), or an answered HTTP status.
+ */
+int app_call(struct http_req *req, struct http_res *res, struct db_conn *c,
+	     int64_t perf, const char *sql, int nparams,
+	     const char *const *params, struct pg_result **row);
+
+/* GET /admin as a page: redirect browsers to the admin UI. */
+int app_admin_page(struct http_req *req, struct http_res *res);
 
 /* Write a JSON object {"<key>": <json>} as the body, with status. */
 int app_json_wrap(struct http_res *res, int status, const char *key,

@@ -236,45 +236,6 @@ static int reservation_info(struct http_req *req, struct http_res *res,
 	return 0;
 }
 
-/* ---- the locked transaction ----------------------------------------- */
-
-struct call {
-	const char *sql;
-	int nparams;
-	const char *const *params;
-	PGresult *row;		/* the function's one result row */
-};
-
-static enum db_status call_tx(struct db_conn *c, struct arena *a, void *ctx)
-{
-	struct call *call = ctx;
-
-	return db_exec(c, a, call->sql, call->nparams, call->params,
-		       &call->row);
-}
-
-/*
- * Run one booking function under the performance's advisory lock in a
- * SERIALIZABLE transaction. 0, or an answered HTTP status.
- */
-static int locked_call(struct http_req *req, struct http_res *res,
-		       struct db_conn *c, int64_t perf, struct call *call)
-{
-	int st = db_lock(c, req->arena, perf);
-
-	if (st != DB_OK)
-		return app_db_error(res, st);
-	st = db_tx(c, req->arena, call_tx, call, NULL);
-	db_unlock(c, req->arena, perf);
-	if (st != DB_OK) {
-		log_event(LOG_ERROR, req->request_id, "booking_tx_failed",
-			  "performance %lld: %s", (long long)perf,
-			  db_status_name(st));
-		return app_db_error(res, st);
-	}
-	return 0;
-}
-
 static int seats_error(struct http_res *res, const char *message,
 		       const char *available)
 {
@@ -296,7 +257,6 @@ int bookings_create(struct http_req *req, struct http_res *res)
 	struct info in;
 	struct db_conn *c;
 	struct buf mail;
-	struct call call;
 	PGresult *r;
 	const char *result;
 	int64_t seats = 0;
@@ -374,12 +334,11 @@ int bookings_create(struct http_req *req, struct http_res *res)
 					  notes, locale, confirm_hash,
 					  ticket_hash, hold_s, mail.data};
 
-		call = (struct call){SQL_BOOK, 11, params, NULL};
-		st = locked_call(req, res, c, in.performance_id, &call);
+		st = app_call(req, res, c, in.performance_id, SQL_BOOK, 11,
+			      params, &r);
 		if (st != 0)
 			return st;
 	}
-	r = call.row;
 	result = db_val(r, 0, 0);
 	if (strcmp(result, "ok") == 0) {
 		outbox_kick();
@@ -457,7 +416,7 @@ int bookings_confirm(struct http_req *req, struct http_res *res)
 	struct db_conn *c;
 	struct info in;
 	struct buf mail;
-	struct call call;
+	PGresult *row;
 	int st;
 
 	if (body == NULL)
@@ -491,12 +450,12 @@ int bookings_confirm(struct http_req *req, struct http_res *res)
 	{
 		const char *params[2] = {hash, mail.data};
 
-		call = (struct call){SQL_CONFIRM, 2, params, NULL};
-		st = locked_call(req, res, c, in.performance_id, &call);
+		st = app_call(req, res, c, in.performance_id, SQL_CONFIRM, 2,
+			      params, &row);
 		if (st != 0)
 			return st;
 	}
-	result = db_val(call.row, 0, 0);
+	result = db_val(row, 0, 0);
 	if (strcmp(result, "confirmed") == 0) {
 		outbox_kick();
 		log_event(LOG_INFO, req->request_id, "reservation_confirmed",
@@ -509,7 +468,7 @@ int bookings_confirm(struct http_req *req, struct http_res *res)
 	if (strcmp(result, "not_enough_seats") == 0)
 		return seats_error(res,
 				   "the hold expired and the seats are gone",
-				   db_val(call.row, 0, 2));
+				   db_val(row, 0, 2));
 	if (strcmp(result, "cancelled") == 0 ||
 	    strcmp(result, "performance_cancelled") == 0)
 		return http_error(res, 409, "cancelled",
@@ -529,7 +488,7 @@ int bookings_cancel(struct http_req *req, struct http_res *res)
 	char hash[TOK_HASH_HEX_LEN + 1];
 	struct db_conn *c;
 	struct info in;
-	struct call call;
+	PGresult *row;
 	int st;
 
 	if (body == NULL)
@@ -547,12 +506,12 @@ int bookings_cancel(struct http_req *req, struct http_res *res)
 	{
 		const char *params[1] = {hash};
 
-		call = (struct call){SQL_CANCEL, 1, params, NULL};
-		st = locked_call(req, res, c, in.performance_id, &call);
+		st = app_call(req, res, c, in.performance_id, SQL_CANCEL, 1,
+			      params, &row);
 		if (st != 0)
 			return st;
 	}
-	result = db_val(call.row, 0, 0);
+	result = db_val(row, 0, 0);
 	if (strcmp(result, "cancelled") == 0 ||
 	    strcmp(result, "already_cancelled") == 0) {
 		if (strcmp(result, "cancelled") == 0)

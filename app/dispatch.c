@@ -4,10 +4,13 @@
  * CSRF are checked here once, so handlers only do their own work.
  */
 #include "app.h"
+#include "auth.h"
 
 #include "../lib/arena.h"
 #include "../lib/db.h"
 #include "../lib/log.h"
+
+#include <libpq-fe.h>
 
 #include <string.h>
 
@@ -48,6 +51,9 @@ static int route_and_call(struct http_req *req, struct http_res *res,
 		return http_error(res, 415, "unsupported_media_type",
 				  "send the body as application/json");
 
+	status = auth_guard(req, res, r);
+	if (status != 0)
+		return status;
 	return r->handler(req, res);
 }
 
@@ -97,4 +103,58 @@ int app_json_wrap(struct http_res *res, int status, const char *key,
 {
 	buf_printf(&res->body, "{\"%s\":%s}", key, json);
 	return status;
+}
+
+int app_admin_page(struct http_req *req, struct http_res *res)
+{
+	const char *accept = http_env(req->env, "HTTP_ACCEPT");
+
+	/* A person typing /admin gets the admin UI; a program gets JSON. */
+	if (accept != NULL && strstr(accept, "text/html") != NULL) {
+		http_res_header(res, "Location", "/manage/");
+		buf_puts(&res->body, "{\"location\":\"/manage/\"}");
+		return 302;
+	}
+	return http_error(res, 404, "not_found",
+			  "the admin API is under /admin/<resource>");
+}
+
+struct call {
+	const char *sql;
+	int nparams;
+	const char *const *params;
+	PGresult *row;
+};
+
+static enum db_status call_tx(struct db_conn *c, struct arena *a, void *ctx)
+{
+	struct call *call = ctx;
+
+	return db_exec(c, a, call->sql, call->nparams, call->params,
+		       &call->row);
+}
+
+int app_call(struct http_req *req, struct http_res *res, struct db_conn *c,
+	     int64_t perf, const char *sql, int nparams,
+	     const char *const *params, PGresult **row)
+{
+	struct call call = {sql, nparams, params, NULL};
+	int st;
+
+	/* The lock sits outside the retry loop: one lock, one unlock. */
+	if (perf > 0 && (st = db_lock(c, req->arena, perf)) != DB_OK)
+		return app_db_error(res, st);
+	st = db_tx(c, req->arena, call_tx, &call, NULL);
+	if (perf > 0)
+		db_unlock(c, req->arena, perf);
+	if (st != DB_OK) {
+		log_event(LOG_ERROR, req->request_id, "transaction_failed",
+			  "%s (performance %lld)", db_status_name(st),
+			  (long long)perf);
+		return app_db_error(res, st);
+	}
+	if (PQntuples(call.row) != 1)
+		return http_error(res, 500, "internal_error", "internal error");
+	*row = call.row;
+	return 0;
 }

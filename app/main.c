@@ -12,6 +12,7 @@
  * stops the idle threads and lets the busy ones finish their request.
  */
 #include "app.h"
+#include "auth.h"
 #include "outbox.h"
 
 #include "../lib/arena.h"
@@ -264,6 +265,18 @@ static int migrate(void)
 	return 0;
 }
 
+/* The route table as JSON lines, for the authorization tests. */
+static int print_routes(void)
+{
+	static const char *const access[] = {"public", "staff", "admin"};
+
+	for (size_t i = 0; i < app_nroutes; i++)
+		printf("{\"method\":\"%s\",\"pattern\":\"%s\",\"access\":\"%s\"}\n",
+		       router_method_name(app_routes[i].method),
+		       app_routes[i].pattern, access[app_routes[i].access]);
+	return 0;
+}
+
 static const char *env(const char *name)
 {
 	return getenv(name);
@@ -286,9 +299,18 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "migrate") == 0)
 		return migrate();
+	if (argc > 1 && strcmp(argv[1], "user") == 0)
+		return auth_cli_user(argc - 2, argv + 2);
+	if (argc > 1 && strcmp(argv[1], "routes") == 0)
+		return print_routes();
 	if (argc > 1) {
-		fprintf(stderr, "usage: boxoffice [migrate]\n");
+		fprintf(stderr, "usage: boxoffice [migrate | routes | "
+				"user add --email E --role staff|admin]\n");
 		return 2;
+	}
+	if (auth_init() < 0) {
+		log_event(LOG_ERROR, NULL, "startup_failed", "auth_init");
+		return 1;
 	}
 
 	app.pool = db_pool_new(app.cfg.database_url, app.cfg.pool_size);

@@ -5,7 +5,9 @@
  */
 #include "app.h"
 
+#include "auth.h"
 #include "bookings.h"
+#include "checkins.h"
 #include "health.h"
 #include "shows.h"
 
@@ -22,6 +24,19 @@ const struct route app_routes[] = {
 	{HTTP_GET, "/api/tickets/{token}", bookings_ticket, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/tickets/{token}/qr.svg", bookings_qr_svg, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/tickets/{token}/qr.png", bookings_qr_png, ACCESS_PUBLIC},
+
+	{HTTP_POST, "/api/auth/login", auth_login, ACCESS_PUBLIC},
+	{HTTP_POST, "/api/auth/logout", auth_logout, ACCESS_STAFF},
+	{HTTP_GET, "/api/auth/me", auth_me, ACCESS_STAFF},
+
+	{HTTP_POST, "/api/checkins", checkins_create, ACCESS_STAFF},
+	{HTTP_GET, "/api/performances/{id}/checkins", checkins_performance,
+	 ACCESS_STAFF},
+	{HTTP_GET, "/api/staff/performances", checkins_performances,
+	 ACCESS_STAFF},
+
+	{HTTP_GET, "/admin", app_admin_page, ACCESS_PUBLIC},
+	{HTTP_GET, "/admin/", app_admin_page, ACCESS_PUBLIC},
 };
 
 const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);

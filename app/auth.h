@@ -1,0 +1,59 @@
+/*
+ * auth: staff and admin accounts, sessions and the guards the dispatcher
+ * applies to every non-public route.
+ */
+#ifndef BOXOFFICE_AUTH_H
+#define BOXOFFICE_AUTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct http_req;
+struct http_res;
+struct route;
+
+/* The signed-in user of a request (req->user), valid for the request. */
+struct auth_user {
+	int64_t id;
+	const char *id_text;
+	const char *email;
+	const char *name;
+	const char *role;	/* "staff" or "admin" */
+	const char *csrf_token;
+};
+
+/* Prepare what login needs (a dummy hash for unknown users). 0 or -1. */
+int auth_init(void);
+
+/*
+ * The guard: resolve the session cookie, check the role the route needs
+ * and, for unsafe methods, the CSRF header. 0 to go on (req->user set),
+ * or the error status already written to res (401, 403, 503).
+ */
+int auth_guard(struct http_req *req, struct http_res *res,
+	       const struct route *r);
+
+/* The user of a guarded request. */
+const struct auth_user *auth_user(const struct http_req *req);
+
+int auth_login(struct http_req *req, struct http_res *res);
+int auth_logout(struct http_req *req, struct http_res *res);
+int auth_me(struct http_req *req, struct http_res *res);
+
+/*
+ * Hash a password for storage (Argon2id, libsodium's interactive limits).
+ * 0 or -1; out holds crypto_pwhash_STRBYTES.
+ */
+int auth_hash_password(const char *password, char *out);
+
+/* A new random password for a person to type: 20 characters. */
+void auth_new_password(char out[21]);
+
+/*
+ * `boxoffice user add --email E --role staff|admin [--name N]
+ * [--password-stdin]`: create the user or, if the email exists, reset its
+ * password, role and lockout. Prints a generated password once.
+ */
+int auth_cli_user(int argc, char **argv);
+
+#endif
