@@ -27,7 +27,8 @@ extern struct app app;
 enum access {
 	ACCESS_PUBLIC,
 	ACCESS_STAFF,	/* session of a staff or admin user */
-	ACCESS_ADMIN	/* session of an admin user */
+	ACCESS_ADMIN,	/* session of an admin user */
+	ACCESS_METRICS	/* an admin, or BOXOFFICE_METRICS_TOKEN as a bearer */
 };
 
 /* The route table (app/routes.c). */

@@ -175,12 +175,21 @@ int auth_guard(struct http_req *req, struct http_res *res,
 
 	if (r->access == ACCESS_PUBLIC)
 		return 0;
+	if (r->access == ACCESS_METRICS && app.cfg.metrics_token[0] != '\0') {
+		const char *h = http_env(req->env, "HTTP_AUTHORIZATION");
+
+		/* A scraper's token: no session, no CSRF (GET only). */
+		if (h != NULL && strncmp(h, "Bearer ", 7) == 0 &&
+		    tok_equal(h + 7, app.cfg.metrics_token))
+			return 0;
+	}
 	u = session(req, res, hash, &st);
 	if (st != 0)
 		return st;
 	if (u == NULL)
 		return http_error(res, 401, "unauthorized", "please sign in");
-	if (r->access == ACCESS_ADMIN && strcmp(u->role, "admin") != 0)
+	if ((r->access == ACCESS_ADMIN || r->access == ACCESS_METRICS) &&
+	    strcmp(u->role, "admin") != 0)
 		return http_error(res, 403, "forbidden",
 				  "this needs an administrator");
 	if (unsafe(req)) {

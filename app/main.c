@@ -13,11 +13,13 @@
  */
 #include "app.h"
 #include "auth.h"
+#include "ops.h"
 #include "outbox.h"
 
 #include "../lib/arena.h"
 #include "../lib/db.h"
 #include "../lib/log.h"
+#include "../lib/metrics.h"
 #include "../lib/migrate.h"
 
 #include <errno.h>
@@ -86,9 +88,14 @@ static void handle(FCGX_Request *fr, struct arena *a)
 	app_dispatch(&req, &res, &io);
 	/* A client that went away is not our error: nothing to do. */
 	(void)http_send(&req, &res, &io);
-	log_request(req.request_id, req.method_name,
-		    req.route != NULL ? req.route : "-", res.status,
-		    now_us() - t0);
+	{
+		int64_t us = now_us() - t0;
+
+		metrics_request(req.route_index, res.status, us);
+		log_request(req.request_id, req.method_name,
+			    req.route != NULL ? req.route : "-", res.status,
+			    us);
+	}
 }
 
 static void set_wake_blocked(bool blocked)
@@ -268,7 +275,9 @@ static int migrate(void)
 /* The route table as JSON lines, for the authorization tests. */
 static int print_routes(void)
 {
-	static const char *const access[] = {"public", "staff", "admin"};
+	/* The metrics route is an admin route that also takes a token. */
+	static const char *const access[] = {"public", "staff", "admin",
+					     "admin"};
 
 	for (size_t i = 0; i < app_nroutes; i++)
 		printf("{\"method\":\"%s\",\"pattern\":\"%s\",\"access\":\"%s\"}\n",
@@ -308,7 +317,9 @@ int main(int argc, char **argv)
 				"user add --email E --role staff|admin]\n");
 		return 2;
 	}
-	if (auth_init() < 0) {
+	if (metrics_open(app.cfg.metrics_file) < 0)
+		log_event(LOG_WARN, NULL, "metrics_off", "no memory for metrics");
+	if (ops_init() < 0 || auth_init() < 0) {
 		log_event(LOG_ERROR, NULL, "startup_failed", "auth_init");
 		return 1;
 	}

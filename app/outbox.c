@@ -4,6 +4,7 @@
 #include "outbox.h"
 
 #include "app.h"
+#include "ops.h"
 
 #include "../lib/arena.h"
 #include "../lib/db.h"
@@ -19,7 +20,6 @@
 
 #define BATCH 5
 #define POLL_S 2		/* look for due messages at least this often */
-#define SWEEP_S 30		/* expire holds this often */
 #define MAX_ATTEMPTS 15		/* then give up and mark the message failed */
 #define LEASE "5 minutes"	/* a claimed message is ours for this long */
 
@@ -48,6 +48,19 @@ static const char SQL_FAILED[] =
 	" next_attempt_at = now() + make_interval(secs => $3::integer),"
 	" failed_at = CASE WHEN attempts >= $4::integer THEN now() END"
 	" WHERE id = $1::bigint";
+
+/* Personal data of reservations whose performance is long past: emptied,
+ * while the counts (seats, status, times) stay for the statistics. */
+static const char SQL_PURGE[] =
+	"WITH r AS (UPDATE reservations SET name = '', email = '', phone = '',"
+	"  notes = '', purged_at = now(), updated_at = now()"
+	"  WHERE purged_at IS NULL AND performance_id IN (SELECT id"
+	"   FROM performances WHERE starts_at < now()"
+	"   - make_interval(days => $1::integer))"
+	"  RETURNING id),"
+	" o AS (UPDATE outbox SET recipient = '', body = NULL"
+	"  WHERE reservation_id IN (SELECT id FROM r))"
+	" SELECT count(*) FROM r";
 
 static const char SQL_EXPIRE_HOLDS[] =
 	"UPDATE reservations SET status = 'expired', updated_at = now()"
@@ -164,9 +177,19 @@ static enum db_status expire_tx(struct db_conn *c, struct arena *a,
 static void sweep(struct arena *a)
 {
 	struct db_conn *c = db_acquire_for(app.pool, a, 2000);
+	char days[16];
+	const char *params[1] = {days};
+	PGresult *r;
 
-	if (c != NULL)
-		(void)db_tx(c, a, expire_tx, NULL, NULL);
+	if (c == NULL)
+		return;
+	(void)db_tx(c, a, expire_tx, NULL, NULL);
+	snprintf(days, sizeof(days), "%d", app.cfg.purge_days);
+	if (db_query(c, a, SQL_PURGE, 1, params, &r) == DB_OK &&
+	    strcmp(db_val(r, 0, 0), "0") != 0)
+		log_event(LOG_INFO, NULL, "personal_data_purged",
+			  "personal data of %s past reservation(s) removed",
+			  db_val(r, 0, 0));
 }
 
 static void *outbox_main(void *arg)
@@ -193,10 +216,11 @@ static void *outbox_main(void *arg)
 		}
 		pthread_mutex_unlock(&mu);
 
+		ops_publish_pool();
 		while (deliver_batch(a) == BATCH && !stopping)
 			arena_reset(a);
 		arena_reset(a);
-		if (time(NULL) - last_sweep >= SWEEP_S) {
+		if (time(NULL) - last_sweep >= app.cfg.sweep_s) {
 			sweep(a);
 			arena_reset(a);
 			last_sweep = time(NULL);

@@ -1,6 +1,7 @@
 /*
  * outbox: delivery of queued mail, and the periodic housekeeping (expired
- * holds), run by one background thread in every worker process.
+ * holds, the purge of old personal data), run by one background thread in
+ * every worker process.
  *
  * Messages are written to the outbox table in the same transaction as the
  * change they report; this thread delivers them. Processes coordinate only

@@ -8,6 +8,7 @@
 #include "auth.h"
 #include "bookings.h"
 #include "checkins.h"
+#include "ops.h"
 #include "health.h"
 #include "shows.h"
 
@@ -37,6 +38,7 @@ const struct route app_routes[] = {
 
 	{HTTP_GET, "/admin", app_admin_page, ACCESS_PUBLIC},
 	{HTTP_GET, "/admin/", app_admin_page, ACCESS_PUBLIC},
+	{HTTP_GET, "/admin/metrics", ops_metrics, ACCESS_METRICS},
 };
 
 const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);

@@ -73,6 +73,8 @@ int cfg_load(struct cfg *c, cfg_getter get, char *err, size_t errlen)
 	c->sql_dir = str(get, "BOXOFFICE_SQL_DIR", "sql");
 	c->log_level = str(get, "BOXOFFICE_LOG_LEVEL", "info");
 	c->timezone = str(get, "BOXOFFICE_TIMEZONE", "Europe/Rome");
+	c->metrics_file = str(get, "BOXOFFICE_METRICS_FILE", "");
+	c->metrics_token = str(get, "BOXOFFICE_METRICS_TOKEN", "");
 
 	if (num(get, "BOXOFFICE_POOL_SIZE", 8, 1, 500, &c->pool_size, err,
 		errlen) < 0 ||
@@ -82,6 +84,10 @@ int cfg_load(struct cfg *c, cfg_getter get, char *err, size_t errlen)
 		errlen) < 0 ||
 	    num(get, "BOXOFFICE_HOLD_MINUTES", 30, 1, 7 * 24 * 60,
 		&c->hold_minutes, err, errlen) < 0 ||
+	    num(get, "BOXOFFICE_PURGE_DAYS", 180, 1, 36500, &c->purge_days,
+		err, errlen) < 0 ||
+	    num(get, "BOXOFFICE_SWEEP_SECONDS", 30, 1, 3600, &c->sweep_s, err,
+		errlen) < 0 ||
 	    num(get, "BOXOFFICE_MAIL_RETRY_SECONDS", 30, 1, 3600,
 		&c->mail_retry_s, err, errlen) < 0 ||
 	    flag(get, "BOXOFFICE_SMTP_STARTTLS", false, &c->smtp_starttls,

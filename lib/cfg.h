@@ -26,6 +26,10 @@ struct cfg {
 	const char *timezone;		/* the theatre's, for dates in mail */
 	const char *sql_dir;
 	const char *log_level;		/* debug, info, warn, error */
+	const char *metrics_file;	/* shared counters; "" = private */
+	const char *metrics_token;	/* bearer token for scrapers; "" = none */
+	int purge_days;			/* personal data kept after a show */
+	int sweep_s;			/* housekeeping period */
 };
 
 /* Source of variables: getenv in production, a table in tests. */

@@ -45,6 +45,7 @@ int http_req_init(struct http_req *req, struct arena *a, char *const *env)
 
 	memset(req, 0, sizeof(*req));
 	req->arena = a;
+	req->route_index = -1;
 	req->env = env;
 	req->method_name = env_or(env, "REQUEST_METHOD", "");
 	req->method = HTTP_OTHER;

@@ -54,6 +54,7 @@ struct http_req {
 	struct http_param params[HTTP_MAX_PARAMS];	/* route captures */
 	int nparams;
 	const char *route;		/* matched pattern, for logs */
+	int route_index;		/* its index in the table, or -1 */
 	void *user;			/* the application's, per request */
 };
 

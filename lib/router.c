@@ -144,6 +144,7 @@ enum router_result router_match(const struct route *table, size_t n,
 			req->nparams++;
 		}
 		req->route = r->pattern;
+		req->route_index = (int)i;
 		*out = r;
 		return ROUTER_FOUND;
 	}

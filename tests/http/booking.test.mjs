@@ -43,6 +43,7 @@ before(async () => {
       BOXOFFICE_SMTP_HOST: '127.0.0.1',
       BOXOFFICE_SMTP_PORT: smtp.port,
       BOXOFFICE_MAIL_RETRY_SECONDS: 1,
+      BOXOFFICE_SWEEP_SECONDS: 2,
       BOXOFFICE_WORKERS: 2,
       BOXOFFICE_THREADS: 4,
       BOXOFFICE_RATE_LIMITS: 'off',
@@ -183,10 +184,10 @@ describe('the visitor flow', () => {
     await bookAndGetToken(perf, 1);
     await stack.psql(`UPDATE reservations SET expires_at = now() - interval '1 second'
                       WHERE performance_id = ${perf}`);
-    // The sweep runs every 30 s in each worker.
+    // The sweep runs every BOXOFFICE_SWEEP_SECONDS (2 here) in each worker.
     await waitFor(async () => (await stack.psql(
       `SELECT status FROM reservations WHERE performance_id = ${perf}`)) === 'expired',
-    { timeout: 45_000, what: 'the hold to be marked expired' });
+    { timeout: 15_000, what: 'the hold to be marked expired' });
   });
 
   test('cancelling after check-in or after the start is refused', async () => {
