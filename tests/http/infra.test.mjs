@@ -1,0 +1,214 @@
+// Deployment: the compose file and Dockerfile are what ops expect, the
+// container entrypoints run (outside containers, in the compose topology:
+// FastCGI over TCP), and nginx's hardening holds: headers, JSON 429s.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { get as httpGet } from 'node:http';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { ROOT, api, freePort, startStack, waitFor } from './stack.mjs';
+import { book, makePerformance, post } from './fixtures.mjs';
+
+const DOCKER = join(ROOT, 'infra', 'docker');
+const ENTRYPOINT = join(ROOT, 'scripts', 'entrypoint');
+
+describe('compose file', () => {
+  let compose;
+  before(() => {
+    const out = execFileSync('docker-compose', ['--env-file', '.env.example', '-f', 'compose.yml', 'config'],
+      { cwd: DOCKER, encoding: 'utf8' });
+    compose = parse(out);
+  });
+
+  test('docker-compose validates it, and refuses it without a password', () => {
+    assert.ok(compose.services);
+    assert.throws(() => execFileSync('docker-compose', ['--env-file', '/dev/null', '-f', 'compose.yml', 'config'],
+      { cwd: DOCKER, stdio: 'pipe', env: { PATH: process.env.PATH } }));
+  });
+
+  test('the services: nginx, backend, postgres, a one-shot migrate, an optional mail relay', () => {
+    assert.deepEqual(Object.keys(compose.services).sort(), ['backend', 'mail', 'migrate', 'nginx', 'postgres']);
+    assert.deepEqual(compose.services.mail.profiles, ['mail']);
+    assert.equal(compose.services.migrate.restart, 'no');
+    assert.equal(compose.services.backend.depends_on.migrate.condition, 'service_completed_successfully');
+    assert.equal(compose.services.backend.depends_on.postgres.condition, 'service_healthy');
+    assert.equal(compose.services.nginx.depends_on.backend.condition, 'service_healthy');
+    assert.ok(compose.services.postgres.healthcheck.test.join(' ').includes('pg_isready'));
+    assert.ok(compose.services.postgres.volumes.some((v) => (v.source ?? v).toString().startsWith('pgdata')));
+    assert.ok('pgdata' in compose.volumes);
+  });
+
+  test('only nginx publishes a port; backend and postgres are on the internal network', () => {
+    for (const [name, svc] of Object.entries(compose.services)) {
+      if (name === 'nginx') assert.equal(svc.ports.length, 1);
+      else assert.equal(svc.ports, undefined, `${name} must not publish a port`);
+    }
+    assert.equal(compose.networks.internal.internal, true);
+    for (const name of ['backend', 'postgres', 'migrate'])
+      assert.ok('internal' in compose.services[name].networks, `${name} on internal`);
+    assert.ok(!('public' in compose.services.backend.networks));
+    assert.deepEqual(Object.keys(compose.services.postgres.networks), ['internal']);
+  });
+
+  test('the workers get every variable they read', () => {
+    const cfg = readFileSync(join(ROOT, 'lib', 'cfg.c'), 'utf8');
+    const read = [...cfg.matchAll(/"(BOXOFFICE_[A-Z_]+)"/g)].map((m) => m[1])
+      .filter((v) => !['BOXOFFICE_SQL_DIR', 'BOXOFFICE_MAIL_DIR', 'BOXOFFICE_METRICS_FILE', 'BOXOFFICE_SWEEP_SECONDS'].includes(v));
+    const env = compose.services.backend.environment;
+    for (const v of read) assert.ok(v in env, `${v} missing from compose.yml`);
+    assert.deepEqual(compose.services.migrate.environment, env);
+  });
+
+  test('the images: multi-stage, slim runtime, non-root, health checks, our entrypoint', () => {
+    const df = readFileSync(join(DOCKER, 'Dockerfile'), 'utf8');
+    assert.match(df, /^FROM debian:12 AS build$/m);
+    const stages = df.split(/^FROM /m).slice(1);
+    for (const target of ['backend', 'nginx']) {
+      const stage = stages.find((s) => s.startsWith(`debian:12-slim AS ${target}`));
+      assert.ok(stage, `runtime stage ${target} on debian:12-slim`);
+      assert.match(stage, /^USER boxoffice$/m);
+      assert.match(stage, /^HEALTHCHECK /m);
+      assert.match(stage, /^ENTRYPOINT \["\/opt\/boxoffice\/scripts\/entrypoint"\]$/m);
+      assert.doesNotMatch(stage, /build-essential|-dev\b/, 'no build tools at run time');
+    }
+  });
+});
+
+describe('the entrypoints, outside containers', () => {
+  let stack;
+  let dir;
+  const children = [];
+  let workerEnv; // what scripts/stack gives its workers (database URL included)
+  before(async () => {
+    stack = await startStack({ env: { BOXOFFICE_RATE_LIMITS: 'on', BOXOFFICE_RATE_LOGIN: '6r/m' } });
+    dir = mkdtempSync(join(tmpdir(), 'boxoffice-entry-'));
+    const { stdout } = await stack.run('env');
+    workerEnv = { PATH: process.env.PATH };
+    for (const line of stdout.trim().split('\n')) {
+      const i = line.indexOf('=');
+      // printf %q quoting: backslash-escaped spaces are all we produce.
+      workerEnv[line.slice(0, i)] = line.slice(i + 1).replace(/\\(.)/g, '$1');
+    }
+  });
+  after(async () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await stack?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('migrate and demo are idempotent on a live database', () => {
+    const env = workerEnv;
+    execFileSync(ENTRYPOINT, ['migrate'], { env, stdio: 'pipe' });
+    assert.match(execFileSync(ENTRYPOINT, ['demo'], { env, encoding: 'utf8' }), /nothing loaded/);
+  });
+
+  test('backend on TCP and nginx in front of it, as in compose', async () => {
+    const fcgi = await freePort();
+    const http = await freePort();
+    const env = {
+      ...workerEnv,
+      BOXOFFICE_FCGI_LISTEN: `127.0.0.1:${fcgi}`,
+      BOXOFFICE_FCGI_SERVER: `127.0.0.1:${fcgi}`,
+      BOXOFFICE_NGINX_LISTEN: `127.0.0.1:${http}`,
+      BOXOFFICE_NGINX_PREFIX: join(dir, 'nginx'),
+      BOXOFFICE_METRICS_FILE: join(dir, 'metrics'),
+      BOXOFFICE_WORKERS: '2',
+      BOXOFFICE_THREADS: '4',
+    };
+    const backend = spawn(ENTRYPOINT, ['backend'], { env, stdio: 'ignore' });
+    const nginx = spawn(ENTRYPOINT, ['nginx'], { env, stdio: 'ignore' });
+    children.push(backend, nginx);
+    const url = `http://127.0.0.1:${http}`;
+    await waitFor(async () => (await fetch(`${url}/api/health`)).status === 200,
+      { timeout: 15_000, what: 'the containers-style stack to answer' });
+    const shows = await (await fetch(`${url}/api/shows`)).json();
+    assert.ok(shows.shows.length >= 3);
+    // The backend container's health check: a FastCGI request.
+    execFileSync(ENTRYPOINT, ['healthcheck'], { env });
+    // SIGTERM (docker stop) ends both cleanly.
+    const exited = (c) => new Promise((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code, sig) => r(code ?? sig))));
+    backend.kill('SIGTERM');
+    nginx.kill('SIGTERM');
+    assert.equal(await exited(backend), 0);
+    assert.equal(await exited(nginx), 0);
+    assert.throws(() => execFileSync(ENTRYPOINT, ['healthcheck'], { env, stdio: 'pipe' }));
+  });
+
+  test('security headers on pages, API and errors', async () => {
+    for (const path of ['/', '/api/shows', '/api/nope', '/no-such-page']) {
+      const r = await fetch(stack.url + path);
+      const csp = r.headers.get('content-security-policy');
+      assert.ok(csp, `${path}: CSP`);
+      for (const d of ["default-src 'self'", "script-src 'self'", "frame-ancestors 'none'", "object-src 'none'"])
+        assert.ok(csp.includes(d), `${path}: ${d}`);
+      assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+      assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+      assert.equal(r.headers.get('x-frame-options'), 'DENY');
+      assert.equal(r.headers.get('referrer-policy'), 'no-referrer');
+      assert.match(r.headers.get('permissions-policy'), /camera=\(\)/);
+    }
+    const scanner = await fetch(`${stack.url}/checkin/`);
+    assert.match(scanner.headers.get('permissions-policy'), /camera=\(self\)/);
+    assert.equal((await fetch(`${stack.url}/api/shows`)).headers.get('cache-control'), 'no-store');
+    assert.equal((await fetch(`${stack.url}/`)).headers.get('cache-control'), 'no-cache');
+    const gz = await fetch(`${stack.url}/api/shows`, { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(gz.headers.get('content-encoding'), 'gzip');
+  });
+
+  test('rate limits answer JSON 429 on login and booking', async () => {
+    const codes = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await post(stack, '/api/auth/login', { email: 'x@example.org', password: 'nope' });
+      codes.push(r.status);
+      if (r.status === 429) {
+        assert.equal(r.body.error.code, 'too_many_requests');
+        assert.ok(Number(r.headers.get('retry-after')) > 0);
+      }
+    }
+    assert.ok(codes.includes(401) && codes.includes(429), codes.join(','));
+    assert.equal(codes.indexOf(429), codes.lastIndexOf(401) + 1, 'limited after the burst');
+
+    const perf = await makePerformance(stack, { capacity: 200 });
+    const many = await Promise.all(Array.from({ length: 30 }, (_, i) =>
+      book(stack, perf, { name: 'R', email: `r${i}@example.org`, seats: 1 })));
+    const s = many.map((r) => r.status);
+    assert.ok(s.includes(201) && s.includes(429), s.join(','));
+    assert.ok(s.every((x) => x === 201 || x === 429));
+    // What was refused wrote nothing.
+    assert.equal(await stack.psql(`SELECT count(*) FROM reservations WHERE performance_id = ${perf}`),
+      String(s.filter((x) => x === 201).length));
+    // The public read API is not limited.
+    const reads = await Promise.all(Array.from({ length: 40 }, () => api(stack, '/api/shows')));
+    assert.ok(reads.every((r) => r.status === 200));
+  });
+
+  test('nginx reloads under load without dropping a request', async () => {
+    let stop = false;
+    const statuses = [];
+    // A new connection per request: a kept-alive socket that the old
+    // workers close between two requests is a client-side race (browsers
+    // retry those), not a dropped request; this counts only real drops.
+    const get = () => new Promise((resolve) => {
+      httpGet(`${stack.url}/api/shows`, { agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      }).on('error', (err) => resolve(err.code));
+    });
+    const load = Promise.all(Array.from({ length: 8 }, async () => {
+      while (!stop) statuses.push(await get());
+    }));
+    await new Promise((r) => setTimeout(r, 300));
+    for (let i = 0; i < 3; i++) {
+      await stack.run('nginx-reload');
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    stop = true;
+    await load;
+    assert.ok(statuses.length > 100, `${statuses.length} requests`);
+    assert.deepEqual(statuses.filter((x) => x !== 200), [], 'every request answered 200');
+  });
+});
