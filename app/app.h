@@ -44,10 +44,14 @@ void app_dispatch(struct http_req *req, struct http_res *res,
 		  const struct http_io *io);
 
 /*
- * A pooled connection for this request, released with the arena. NULL
- * after setting a 503 error on res: `if (!c) return res->status;`.
+ * The request's pooled connection (the same one for every call within a
+ * request), released with the arena. NULL after setting a 503 error on
+ * res: `if (!c) return res->status;`.
  */
 struct db_conn *app_db(struct http_req *req, struct http_res *res);
+
+/* The same, waiting at most timeout_ms; NULL without touching a response. */
+struct db_conn *app_db_wait(struct http_req *req, int timeout_ms);
 
 /* Map a failed db status to a response: 503 for unavailable, else 500. */
 int app_db_error(struct http_res *res, int st);

@@ -15,6 +15,7 @@
 #include "auth.h"
 
 #include "app.h"
+#include "validate.h"
 
 #include "../lib/arena.h"
 #include "../lib/db.h"
@@ -242,7 +243,7 @@ int auth_login(struct http_req *req, struct http_res *res)
 	const char *email, *password, *hash_stored = dummy_hash;
 	char sid[TOK_LEN + 1], sid_hash[TOK_HASH_HEX_LEN + 1], csrf[TOK_LEN + 1];
 	char ttl[16], maxf[8], lockm[8];
-	size_t elen, plen;
+	size_t plen;
 	bool usable = false;
 	struct db_conn *c;
 	struct jsonw w;
@@ -254,10 +255,7 @@ int auth_login(struct http_req *req, struct http_res *res)
 	if (body == NULL)
 		return http_error(res, 400, "invalid_json",
 				  "the body must be a JSON object");
-	if (jsonr_string(body, "email", &email, &elen) != JSONR_OK ||
-	    jsonr_string(body, "password", &password, &plen) != JSONR_OK ||
-	    elen == 0 || elen > 254 || plen == 0 || plen > 1024 ||
-	    memchr(password, '\0', plen) != NULL)
+	if (!auth_validate_login(body, &email, &password, &plen))
 		return invalid_credentials(res);
 
 	c = app_db(req, res);

@@ -19,6 +19,7 @@
 #include "app.h"
 #include "mails.h"
 #include "outbox.h"
+#include "validate.h"
 
 #include "../lib/arena.h"
 #include "../lib/db.h"
@@ -26,7 +27,6 @@
 #include "../lib/log.h"
 #include "../lib/qr.h"
 #include "../lib/tok.h"
-#include "../lib/valid.h"
 
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -91,75 +91,6 @@ static const char SQL_TICKET_EXISTS[] =
 
 /* ---- input ------------------------------------------------------------ */
 
-/* Collects per-field validation errors as a JSON object. */
-struct fields {
-	struct buf b;
-	struct jsonw w;
-	int n;
-};
-
-static void fields_init(struct fields *f, struct arena *a)
-{
-	buf_init(&f->b, a, 128);
-	jsonw_init(&f->w, &f->b);
-	jsonw_obj(&f->w);
-	f->n = 0;
-}
-
-static void field_error(struct fields *f, const char *name, const char *code)
-{
-	jsonw_key(&f->w, name);
-	jsonw_str(&f->w, code);
-	f->n++;
-}
-
-static int fields_answer(struct http_res *res, struct fields *f)
-{
-	jsonw_end(&f->w);
-	return http_error_fields(res, 422, "validation_failed",
-				 "some fields are not valid", f->b.data);
-}
-
-/*
- * Read string field `key` as text of at most max code points. Returns the
- * trimmed copy, "" when optional and absent, or NULL after recording the
- * field's error.
- */
-static const char *text_field(struct arena *a, struct json_object *body,
-			      struct fields *f, const char *key, size_t max,
-			      bool required, bool multiline)
-{
-	const char *s, *start;
-	size_t len, n;
-
-	switch (jsonr_string(body, key, &s, &len)) {
-	case JSONR_MISSING:
-		if (required)
-			field_error(f, key, "required");
-		return required ? NULL : "";
-	case JSONR_BAD_TYPE:
-		field_error(f, key, "not_a_string");
-		return NULL;
-	case JSONR_OK:
-		break;
-	}
-	switch (valid_text(s, len, max, multiline, &start, &n)) {
-	case VALID_EMPTY:
-		if (required)
-			field_error(f, key, "required");
-		return required ? NULL : "";
-	case VALID_TOO_LONG:
-		field_error(f, key, "too_long");
-		return NULL;
-	case VALID_BAD:
-		field_error(f, key, "invalid");
-		return NULL;
-	case VALID_OK:
-		break;
-	}
-	return arena_strndup(a, start, n);
-}
-
 /* Parse the body as a JSON object, or answer 400. */
 static struct json_object *json_body(struct http_req *req,
 				     struct http_res *res)
@@ -172,18 +103,6 @@ static struct json_object *json_body(struct http_req *req,
 		http_error(res, 400, "invalid_json",
 			   "the body must be a JSON object");
 	return o;
-}
-
-/* The "token" field of the body as a well-formed token, or NULL. */
-static const char *token_field(struct json_object *body)
-{
-	const char *s;
-	size_t len;
-
-	if (jsonr_string(body, "token", &s, &len) != JSONR_OK ||
-	    !tok_valid(s, len))
-		return NULL;
-	return s;
 }
 
 /* ---- shared reads --------------------------------------------------- */
@@ -249,51 +168,26 @@ int bookings_create(struct http_req *req, struct http_res *res)
 {
 	const char *perf_id = http_param(req, "id");
 	struct json_object *body = json_body(req, res);
-	const char *name, *email, *phone, *notes, *locale;
+	struct booking_input bi;
+	const char *fields;
 	char confirm[TOK_LEN + 1], ticket[TOK_LEN + 1];
 	char confirm_hash[TOK_HASH_HEX_LEN + 1], ticket_hash[TOK_HASH_HEX_LEN + 1];
 	char seats_s[16], hold_s[16];
-	struct fields f;
 	struct info in;
 	struct db_conn *c;
 	struct buf mail;
 	PGresult *r;
 	const char *result;
-	int64_t seats = 0;
 	int st;
 
 	if (body == NULL)
 		return res->status;
-	fields_init(&f, req->arena);
-	name = text_field(req->arena, body, &f, "name", 120, true, false);
-	email = text_field(req->arena, body, &f, "email", 254, true, false);
-	if (email != NULL && !valid_email(email, strlen(email))) {
-		field_error(&f, "email", "invalid");
-		email = NULL;
-	}
-	phone = text_field(req->arena, body, &f, "phone", 40, false, false);
-	if (phone != NULL && *phone != '\0' &&
-	    !valid_phone(phone, strlen(phone)))
-		field_error(&f, "phone", "invalid");
-	notes = text_field(req->arena, body, &f, "notes", 1000, false, true);
-	locale = text_field(req->arena, body, &f, "locale", 2, false, false);
-	if (locale != NULL && *locale == '\0')
-		locale = "it";
-	if (locale != NULL && strcmp(locale, "it") && strcmp(locale, "en"))
-		field_error(&f, "locale", "invalid");
-	switch (jsonr_int(body, "seats", &seats)) {
-	case JSONR_MISSING:
-		field_error(&f, "seats", "required");
-		break;
-	case JSONR_BAD_TYPE:
-		field_error(&f, "seats", "not_an_integer");
-		break;
-	case JSONR_OK:
-		if (seats < 1 || seats > 100)
-			field_error(&f, "seats", "out_of_range");
-	}
-	if (f.n > 0)
-		return fields_answer(res, &f);
+	st = bookings_validate_body(req->arena, body, &bi, &fields);
+	if (st < 0)
+		return http_error(res, 500, "internal_error", "internal error");
+	if (st > 0)
+		return http_error_fields(res, 422, "validation_failed",
+					 "some fields are not valid", fields);
 
 	c = app_db(req, res);
 	if (c == NULL)
@@ -314,10 +208,10 @@ int bookings_create(struct http_req *req, struct http_res *res)
 	    tok_hash_hex(confirm, confirm_hash) < 0 ||
 	    tok_hash_hex(ticket, ticket_hash) < 0)
 		return http_error(res, 500, "internal_error", "internal error");
-	in.mail.name = name;
-	in.mail.email = email;
-	in.mail.locale = locale;
-	in.mail.seats = (int)seats;
+	in.mail.name = bi.name;
+	in.mail.email = bi.email;
+	in.mail.locale = bi.locale;
+	in.mail.seats = (int)bi.seats;
 	buf_init(&mail, req->arena, 4096);
 	if (mails_confirm(req->arena, &in.mail, confirm, app.cfg.hold_minutes,
 			  &mail) < 0 || mail.failed) {
@@ -327,12 +221,13 @@ int bookings_create(struct http_req *req, struct http_res *res)
 		return http_error(res, 500, "internal_error", "internal error");
 	}
 
-	snprintf(seats_s, sizeof(seats_s), "%d", (int)seats);
+	snprintf(seats_s, sizeof(seats_s), "%d", (int)bi.seats);
 	snprintf(hold_s, sizeof(hold_s), "%d", app.cfg.hold_minutes);
 	{
-		const char *params[11] = {perf_id, seats_s, name, email, phone,
-					  notes, locale, confirm_hash,
-					  ticket_hash, hold_s, mail.data};
+		const char *params[11] = {perf_id, seats_s, bi.name, bi.email,
+					  bi.phone, bi.notes, bi.locale,
+					  confirm_hash, ticket_hash, hold_s,
+					  mail.data};
 
 		st = app_call(req, res, c, in.performance_id, SQL_BOOK, 11,
 			      params, &r);
@@ -345,11 +240,11 @@ int bookings_create(struct http_req *req, struct http_res *res)
 		log_event(LOG_INFO, req->request_id, "reservation_created",
 			  "reservation %s, performance %lld, %d seats",
 			  db_val(r, 0, 1), (long long)in.performance_id,
-			  (int)seats);
+			  (int)bi.seats);
 		buf_printf(&res->body,
 			   "{\"reservation\":{\"status\":\"pending\","
 			   "\"seats\":%d,\"expires_at\":\"%s\"}}",
-			   (int)seats, db_val(r, 0, 3));
+			   (int)bi.seats, db_val(r, 0, 3));
 		return 201;
 	}
 	if (strcmp(result, "not_enough_seats") == 0)
@@ -358,11 +253,10 @@ int bookings_create(struct http_req *req, struct http_res *res)
 	if (strcmp(result, "booking_closed") == 0)
 		return http_error(res, 409, "booking_closed",
 				  "booking is closed for this performance");
-	if (strcmp(result, "too_many_seats") == 0) {
-		fields_init(&f, req->arena);
-		field_error(&f, "seats", "too_many");
-		return fields_answer(res, &f);
-	}
+	if (strcmp(result, "too_many_seats") == 0)
+		return http_error_fields(res, 422, "validation_failed",
+					 "some fields are not valid",
+					 "{\"seats\":\"too_many\"}");
 	return http_error(res, 404, "not_found", "no such performance");
 }
 
@@ -421,7 +315,7 @@ int bookings_confirm(struct http_req *req, struct http_res *res)
 
 	if (body == NULL)
 		return res->status;
-	confirm = token_field(body);
+	confirm = bookings_token_field(body);
 	if (confirm == NULL || tok_hash_hex(confirm, hash) < 0)
 		return http_error(res, 404, "invalid_token",
 				  "this link is not valid");
@@ -493,7 +387,7 @@ int bookings_cancel(struct http_req *req, struct http_res *res)
 
 	if (body == NULL)
 		return res->status;
-	confirm = token_field(body);
+	confirm = bookings_token_field(body);
 	if (confirm == NULL || tok_hash_hex(confirm, hash) < 0)
 		return http_error(res, 404, "invalid_token",
 				  "this link is not valid");

@@ -11,6 +11,7 @@
 
 #include "app.h"
 #include "auth.h"
+#include "validate.h"
 
 #include "../lib/arena.h"
 #include "../lib/db.h"
@@ -100,15 +101,14 @@ int checkins_create(struct http_req *req, struct http_res *res)
 {
 	struct json_object *body = NULL;
 	const struct outcome *o = NULL;
-	char ticket[TOK_LEN + 1], hash[TOK_HASH_HEX_LEN + 1];
+	struct checkin_input in;
+	char hash[TOK_HASH_HEX_LEN + 1];
 	char perf_s[24] = "", seats_s[16] = "";
-	const char *s, *result;
-	int64_t perf = 0, seats = 0;
+	const char *result;
 	const char *params[4];
 	struct db_conn *c;
 	struct jsonw w;
 	PGresult *row, *d;
-	size_t len;
 	int st;
 
 	if (req->body != NULL)
@@ -116,25 +116,29 @@ int checkins_create(struct http_req *req, struct http_res *res)
 	if (body == NULL)
 		return http_error(res, 400, "invalid_json",
 				  "the body must be a JSON object");
-	if (jsonr_string(body, "token", &s, &len) != JSONR_OK ||
-	    tok_from_scan(s, len, ticket) < 0 ||
-	    tok_hash_hex(ticket, hash) < 0)
+	switch (checkins_validate_body(body, &in)) {
+	case CHECKIN_UNKNOWN_TICKET:
 		return http_error(res, 404, "unknown_ticket",
 				  "this is not one of our tickets");
-	st = jsonr_int(body, "performance_id", &perf);
-	if (st == JSONR_BAD_TYPE || (st == JSONR_OK && perf < 1))
+	case CHECKIN_BAD_PERFORMANCE:
 		return http_error_fields(res, 422, "validation_failed",
 					 "performance_id must be an id",
 					 "{\"performance_id\":\"invalid\"}");
-	if (st == JSONR_OK)
-		snprintf(perf_s, sizeof(perf_s), "%lld", (long long)perf);
-	st = jsonr_int(body, "seats", &seats);
-	if (st == JSONR_BAD_TYPE || (st == JSONR_OK && (seats < 1 || seats > 1000)))
+	case CHECKIN_BAD_SEATS:
 		return http_error_fields(res, 422, "validation_failed",
 					 "seats must be a positive integer",
 					 "{\"seats\":\"out_of_range\"}");
-	if (st == JSONR_OK)
-		snprintf(seats_s, sizeof(seats_s), "%d", (int)seats);
+	case CHECKIN_OK:
+		break;
+	}
+	if (tok_hash_hex(in.ticket, hash) < 0)
+		return http_error(res, 404, "unknown_ticket",
+				  "this is not one of our tickets");
+	if (in.performance_id > 0)
+		snprintf(perf_s, sizeof(perf_s), "%lld",
+			 (long long)in.performance_id);
+	if (in.seats > 0)
+		snprintf(seats_s, sizeof(seats_s), "%d", (int)in.seats);
 
 	c = app_db(req, res);
 	if (c == NULL)

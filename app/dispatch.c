@@ -80,9 +80,19 @@ void app_dispatch(struct http_req *req, struct http_res *res,
 		http_res_header(res, "Cache-Control", "no-store");
 }
 
+struct db_conn *app_db_wait(struct http_req *req, int timeout_ms)
+{
+	/* One connection per request, however many parts of it ask: two
+	 * would let busy threads each hold one and wait for a second, until
+	 * the pool starves. Released with the arena. */
+	if (req->db == NULL)
+		req->db = db_acquire_for(app.pool, req->arena, timeout_ms);
+	return req->db;
+}
+
 struct db_conn *app_db(struct http_req *req, struct http_res *res)
 {
-	struct db_conn *c = db_acquire_for(app.pool, req->arena, 5000);
+	struct db_conn *c = app_db_wait(req, 5000);
 
 	if (c == NULL)
 		http_error(res, 503, "unavailable",

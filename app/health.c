@@ -13,7 +13,7 @@ static const char SQL_PING[] = "SELECT 1";
 
 int health_get(struct http_req *req, struct http_res *res)
 {
-	struct db_conn *c = db_acquire_for(app.pool, req->arena, 1000);
+	struct db_conn *c = app_db_wait(req, 1000);
 
 	if (c != NULL && db_query(c, req->arena, SQL_PING, 0, NULL, NULL) ==
 				 DB_OK) {

@@ -68,7 +68,7 @@ int ops_metrics(struct http_req *req, struct http_res *res)
 	metrics_render(&res->body, route_names,
 		       app_nroutes < METRICS_UNMATCHED ? app_nroutes
 						       : METRICS_UNMATCHED);
-	c = db_acquire_for(app.pool, req->arena, 1000);
+	c = app_db_wait(req, 1000);
 	if (c != NULL && db_query(c, req->arena, SQL_GAUGES, 0, NULL, &r) ==
 				 DB_OK) {
 		buf_printf(&res->body,

@@ -5,6 +5,7 @@
  */
 #include "app.h"
 
+#include "admin.h"
 #include "auth.h"
 #include "bookings.h"
 #include "checkins.h"
@@ -39,6 +40,42 @@ const struct route app_routes[] = {
 	{HTTP_GET, "/admin", app_admin_page, ACCESS_PUBLIC},
 	{HTTP_GET, "/admin/", app_admin_page, ACCESS_PUBLIC},
 	{HTTP_GET, "/admin/metrics", ops_metrics, ACCESS_METRICS},
+
+	{HTTP_GET, "/admin/venues", admin_venues_list, ACCESS_ADMIN},
+	{HTTP_POST, "/admin/venues", admin_venues_create, ACCESS_ADMIN},
+	{HTTP_GET, "/admin/venues/{id}", admin_venues_get, ACCESS_ADMIN},
+	{HTTP_PATCH, "/admin/venues/{id}", admin_venues_update, ACCESS_ADMIN},
+	{HTTP_DELETE, "/admin/venues/{id}", admin_venues_delete, ACCESS_ADMIN},
+	{HTTP_GET, "/admin/shows", admin_shows_list, ACCESS_ADMIN},
+	{HTTP_POST, "/admin/shows", admin_shows_create, ACCESS_ADMIN},
+	{HTTP_GET, "/admin/shows/{id}", admin_shows_get, ACCESS_ADMIN},
+	{HTTP_PATCH, "/admin/shows/{id}", admin_shows_update, ACCESS_ADMIN},
+	{HTTP_DELETE, "/admin/shows/{id}", admin_shows_delete, ACCESS_ADMIN},
+	{HTTP_GET, "/admin/performances", admin_performances_list,
+	 ACCESS_ADMIN},
+	{HTTP_POST, "/admin/performances", admin_performances_create,
+	 ACCESS_ADMIN},
+	{HTTP_GET, "/admin/performances/{id}", admin_performances_get,
+	 ACCESS_ADMIN},
+	{HTTP_PATCH, "/admin/performances/{id}", admin_performances_update,
+	 ACCESS_ADMIN},
+	{HTTP_POST, "/admin/performances/{id}/cancel",
+	 admin_performances_cancel, ACCESS_ADMIN},
+	{HTTP_GET, "/admin/performances/{id}/reservations",
+	 admin_reservations_list, ACCESS_ADMIN},
+	{HTTP_POST, "/admin/reservations/{id}/status",
+	 admin_reservations_status, ACCESS_ADMIN},
+	{HTTP_POST, "/admin/checkins/{id}/undo", admin_checkins_undo,
+	 ACCESS_ADMIN},
+	{HTTP_GET, "/admin/users", admin_users_list, ACCESS_ADMIN},
+	{HTTP_POST, "/admin/users", admin_users_create, ACCESS_ADMIN},
+	{HTTP_POST, "/admin/users/{id}/password", admin_users_password,
+	 ACCESS_ADMIN},
+	{HTTP_POST, "/admin/users/{id}/deactivate", admin_users_deactivate,
+	 ACCESS_ADMIN},
+	{HTTP_POST, "/admin/users/{id}/activate", admin_users_activate,
+	 ACCESS_ADMIN},
+	{HTTP_GET, "/admin/audit", admin_audit_list, ACCESS_ADMIN},
 };
 
 const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <time.h>
 
-#define STMT_CACHE 64
+#define STMT_CACHE 128	/* more than the application's SQL constants */
 #define TX_MAX_ATTEMPTS 10
 
 struct stmt {

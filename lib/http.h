@@ -56,6 +56,7 @@ struct http_req {
 	const char *route;		/* matched pattern, for logs */
 	int route_index;		/* its index in the table, or -1 */
 	void *user;			/* the application's, per request */
+	void *db;			/* the application's pooled connection */
 };
 
 struct http_res {

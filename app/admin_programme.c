@@ -1,0 +1,671 @@
+/*
+ * admin_programme: venues, shows and performances, as the admin sees and
+ * changes them.
+ *
+ * Reads are one statement each returning the whole JSON document, built by
+ * PostgreSQL, like the public shows.c; the shapes are the *_JSON macros
+ * below. Venue and show writes are one data-modifying statement each, run
+ * with their audit entry by audit_tx(): the statement hands back the row
+ * before and after. Performance writes change what can be sold, so they
+ * are SQL functions (sql/005_admin.sql) run by app_call() under the
+ * performance's advisory lock, like a booking, and audit themselves.
+ *
+ * A PATCH changes only the fields in its body: absent fields are NULL
+ * parameters that coalesce() keeps, and the fields that null may clear
+ * (image_url, duration_minutes, the booking window) come with a "set"
+ * flag. No SQL is ever assembled at run time.
+ */
+#include "admin.h"
+
+#include "app.h"
+#include "audit.h"
+#include "auth.h"
+
+#include "../lib/arena.h"
+#include "../lib/db.h"
+#include "../lib/log.h"
+
+#include <json-c/json.h>
+#include <string.h>
+
+/* ---- documents ------------------------------------------------------ */
+
+#define VENUE_JSON                                                          \
+	"json_build_object('id', v.id, 'name', v.name,"                      \
+	" 'address', v.address, 'city', v.city,"                             \
+	" 'performances', (SELECT count(*) FROM performances p"              \
+	"  WHERE p.venue_id = v.id),"                                        \
+	" 'created_at', v.created_at, 'updated_at', v.updated_at)"
+
+#define SHOW_JSON                                                           \
+	"json_build_object('id', s.id, 'slug', s.slug, 'title', s.title,"    \
+	" 'subtitle', s.subtitle, 'description', s.description,"             \
+	" 'image_url', s.image_url, 'duration_minutes', s.duration_minutes," \
+	" 'published', s.published,"                                         \
+	" 'performances', (SELECT count(*) FROM performances p"              \
+	"  WHERE p.show_id = s.id),"                                         \
+	" 'created_at', s.created_at, 'updated_at', s.updated_at)"
+
+/* Pending counts only holds that have not expired, as availability does;
+ * a lapsed hold not yet swept counts as expired. */
+#define PERFORMANCE_COUNTS                                                  \
+	"(SELECT json_build_object("                                         \
+	"  'pending', count(*) FILTER (WHERE r.status = 'pending'"           \
+	"   AND r.expires_at > now()),"                                      \
+	"  'confirmed', count(*) FILTER (WHERE r.status = 'confirmed'),"     \
+	"  'cancelled', count(*) FILTER (WHERE r.status = 'cancelled'),"     \
+	"  'expired', count(*) FILTER (WHERE r.status = 'expired'"           \
+	"   OR (r.status = 'pending' AND r.expires_at <= now())),"           \
+	"  'seats_pending', coalesce(sum(r.seats) FILTER"                    \
+	"   (WHERE r.status = 'pending' AND r.expires_at > now()), 0),"      \
+	"  'seats_confirmed', coalesce(sum(r.seats) FILTER"                  \
+	"   (WHERE r.status = 'confirmed'), 0),"                             \
+	"  'seats_admitted', coalesce(sum(r.seats_admitted), 0))"            \
+	" FROM reservations r WHERE r.performance_id = p.id)"
+
+#define PERFORMANCE_JSON                                                    \
+	"json_build_object('id', p.id, 'status', p.status,"                  \
+	" 'starts_at', p.starts_at,"                                         \
+	" 'show', json_build_object('id', s.id, 'slug', s.slug,"             \
+	"  'title', s.title, 'published', s.published),"                     \
+	" 'venue', json_build_object('id', v.id, 'name', v.name),"           \
+	" 'capacity', p.capacity, 'occupied_manual', p.occupied_manual,"     \
+	" 'extra_seats', p.extra_seats,"                                     \
+	" 'booking_opens_at', p.booking_opens_at,"                           \
+	" 'booking_closes_at', p.booking_closes_at,"                         \
+	" 'max_seats_per_reservation', p.max_seats_per_reservation,"         \
+	" 'seats_sellable', perf_seats_sellable(p),"                         \
+	" 'seats_taken', perf_seats_taken(p.id),"                            \
+	" 'availability', perf_availability(p),"                             \
+	" 'counts', " PERFORMANCE_COUNTS ","                                 \
+	" 'created_at', p.created_at, 'updated_at', p.updated_at)"
+
+#define PERFORMANCE_FROM                                                    \
+	" FROM performances p JOIN shows s ON s.id = p.show_id"              \
+	" JOIN venues v ON v.id = p.venue_id"
+
+/* ---- statements ----------------------------------------------------- */
+
+static const char SQL_VENUES[] =
+	"SELECT coalesce(json_agg(" VENUE_JSON " ORDER BY v.name, v.id),"
+	" '[]')::text FROM venues v";
+
+static const char SQL_VENUE[] =
+	"SELECT " VENUE_JSON "::text FROM venues v WHERE v.id = $1::bigint";
+
+/* Writes for audit_tx(): id, before, after, then the document. */
+static const char SQL_VENUE_CREATE[] =
+	"WITH v AS (INSERT INTO venues (name, address, city)"
+	"  VALUES ($1, coalesce($2, ''), coalesce($3, '')) RETURNING *)"
+	" SELECT v.id, NULL, to_jsonb(v)::text, " VENUE_JSON "::text FROM v";
+
+static const char SQL_VENUE_UPDATE[] =
+	"WITH o AS (SELECT * FROM venues WHERE id = $1::bigint),"
+	" v AS (UPDATE venues x SET name = coalesce($2, x.name),"
+	"  address = coalesce($3, x.address), city = coalesce($4, x.city),"
+	"  updated_at = now() FROM o WHERE x.id = o.id RETURNING x.*)"
+	" SELECT v.id, to_jsonb(o)::text, to_jsonb(v)::text, "
+	VENUE_JSON "::text FROM o, v";
+
+/* A venue with performances fails the foreign key: DB_CONSTRAINT. */
+static const char SQL_VENUE_DELETE[] =
+	"WITH v AS (DELETE FROM venues WHERE id = $1::bigint RETURNING *)"
+	" SELECT v.id, to_jsonb(v)::text, NULL FROM v";
+
+static const char SQL_SHOWS[] =
+	"SELECT coalesce(json_agg(" SHOW_JSON " ORDER BY s.title, s.id),"
+	" '[]')::text FROM shows s";
+
+static const char SQL_SHOW[] =
+	"SELECT " SHOW_JSON "::text FROM shows s WHERE s.id = $1::bigint";
+
+static const char SQL_SHOW_CREATE[] =
+	"WITH s AS (INSERT INTO shows (slug, title, subtitle, description,"
+	"  image_url, duration_minutes, published)"
+	"  VALUES ($1, $2, coalesce($3, ''), coalesce($4, ''), $5,"
+	"  $6::integer, coalesce($7::boolean, false)) RETURNING *)"
+	" SELECT s.id, NULL, to_jsonb(s)::text, " SHOW_JSON "::text FROM s";
+
+static const char SQL_SHOW_UPDATE[] =
+	"WITH o AS (SELECT * FROM shows WHERE id = $1::bigint),"
+	" s AS (UPDATE shows x SET slug = coalesce($2, x.slug),"
+	"  title = coalesce($3, x.title),"
+	"  subtitle = coalesce($4, x.subtitle),"
+	"  description = coalesce($5, x.description),"
+	"  image_url = CASE WHEN $6::boolean THEN $7 ELSE x.image_url END,"
+	"  duration_minutes = CASE WHEN $8::boolean THEN $9::integer"
+	"   ELSE x.duration_minutes END,"
+	"  published = coalesce($10::boolean, x.published),"
+	"  updated_at = now() FROM o WHERE x.id = o.id RETURNING x.*)"
+	" SELECT s.id, to_jsonb(o)::text, to_jsonb(s)::text, "
+	SHOW_JSON "::text FROM o, s";
+
+static const char SQL_SHOW_DELETE[] =
+	"WITH s AS (DELETE FROM shows WHERE id = $1::bigint RETURNING *)"
+	" SELECT s.id, to_jsonb(s)::text, NULL FROM s";
+
+static const char SQL_PERFORMANCES[] =
+	"SELECT coalesce(json_agg(" PERFORMANCE_JSON
+	" ORDER BY p.starts_at, p.id), '[]')::text" PERFORMANCE_FROM
+	" WHERE $1::bigint IS NULL OR p.show_id = $1::bigint";
+
+static const char SQL_PERFORMANCE[] =
+	"SELECT " PERFORMANCE_JSON "::text" PERFORMANCE_FROM
+	" WHERE p.id = $1::bigint";
+
+static const char SQL_PERFORMANCE_CREATE[] =
+	"SELECT o_result, o_id FROM admin_create_performance($1::bigint,"
+	" $2::bigint, $3::timestamptz, $4::integer, $5::integer, $6::integer,"
+	" $7::timestamptz, $8::timestamptz, $9::integer, $10::bigint, $11)";
+
+static const char SQL_PERFORMANCE_UPDATE[] =
+	"SELECT o_result, o_seats_taken FROM admin_update_performance("
+	"$1::bigint, $2::bigint, $3::bigint, $4::timestamptz, $5::integer,"
+	" $6::integer, $7::integer, $8::boolean, $9::timestamptz, $10::boolean,"
+	" $11::timestamptz, $12::integer, $13::boolean, $14::bigint, $15)";
+
+static const char SQL_PERFORMANCE_CANCEL[] =
+	"SELECT o_result FROM admin_cancel_performance($1::bigint, $2::bigint,"
+	" $3)";
+
+/* ---- shared --------------------------------------------------------- */
+
+/*
+ * Run a read returning zero or one JSON text; answer {key: doc} with
+ * status, or 404. c is the connection the handler already holds, or
+ * NULL to take one: a handler never holds two, which under load could
+ * leave every thread holding one and waiting for another.
+ */
+static int document(struct http_req *req, struct http_res *res,
+		    struct db_conn *c, const char *sql, const char *param,
+		    const char *key, int status)
+{
+	const char *params[1] = {param};
+	PGresult *r;
+	int st;
+
+	if (c == NULL && (c = app_db(req, res)) == NULL)
+		return res->status;
+	st = db_query(c, req->arena, sql, 1, params, &r);
+	if (st != DB_OK)
+		return app_db_error(res, st);
+	if (PQntuples(r) == 0)
+		return http_error(res, 404, "not_found", "no such resource");
+	return app_json_wrap(res, status, key, db_val(r, 0, 0));
+}
+
+/* The answer to an audit_tx() write of a venue or a show. */
+static int written(struct http_req *req, struct http_res *res,
+		   enum db_status st, PGresult *row, int status,
+		   const char *key, const char *event)
+{
+	if (st != DB_OK)
+		return app_db_error(res, st);
+	if (PQntuples(row) == 0)
+		return http_error(res, 404, "not_found", "no such resource");
+	log_event(LOG_INFO, req->request_id, event, "%s %s by user %s", key,
+		  db_val(row, 0, 0), auth_user(req)->id_text);
+	if (status == 204)
+		return 204;
+	return app_json_wrap(res, status, key, db_val(row, 0, 3));
+}
+
+/* DELETE of a venue or a show: 204, 404, or 409 in_use. */
+static int delete_row(struct http_req *req, struct http_res *res,
+		      const char *sql, const char *entity, const char *event)
+{
+	const char *params[1] = {http_param(req, "id")};
+	struct db_conn *c = app_db(req, res);
+	PGresult *row;
+	int st;
+
+	if (c == NULL)
+		return res->status;
+	st = audit_tx(c, req, "delete", entity, sql, 1, params, &row);
+	if (st == DB_CONSTRAINT)
+		return http_error(res, 409, "in_use",
+				  "it still has performances");
+	return written(req, res, st, row, 204, entity, event);
+}
+
+/* ---- venues --------------------------------------------------------- */
+
+struct venue_in {
+	const char *name, *address, *city;
+};
+
+static bool venue_input(struct arena *a, struct json_object *body,
+			struct admin_fields *f, bool create,
+			struct venue_in *in)
+{
+	int req = create ? ADMIN_REQUIRED : 0;
+
+	admin_text(a, body, f, "name", 200, req | ADMIN_NONEMPTY, &in->name);
+	admin_text(a, body, f, "address", 300, 0, &in->address);
+	admin_text(a, body, f, "city", 100, 0, &in->city);
+	return f->n == 0;
+}
+
+int admin_venues_list(struct http_req *req, struct http_res *res)
+{
+	struct db_conn *c = app_db(req, res);
+	PGresult *r;
+	int st;
+
+	if (c == NULL)
+		return res->status;
+	st = db_query(c, req->arena, SQL_VENUES, 0, NULL, &r);
+	if (st != DB_OK)
+		return app_db_error(res, st);
+	return app_json_wrap(res, 200, "venues", db_val(r, 0, 0));
+}
+
+int admin_venues_get(struct http_req *req, struct http_res *res)
+{
+	return document(req, res, NULL, SQL_VENUE, http_param(req, "id"),
+			"venue", 200);
+}
+
+static int venue_write(struct http_req *req, struct http_res *res,
+		       bool create)
+{
+	struct json_object *body = admin_body(req, res);
+	struct admin_fields f;
+	struct venue_in in;
+	struct db_conn *c;
+	PGresult *row;
+	int st;
+
+	if (body == NULL)
+		return res->status;
+	admin_fields_init(&f, req->arena);
+	if (!venue_input(req->arena, body, &f, create, &in))
+		return admin_fields_answer(res, &f);
+	c = app_db(req, res);
+	if (c == NULL)
+		return res->status;
+	if (create) {
+		const char *params[3] = {in.name, in.address, in.city};
+
+		st = audit_tx(c, req, "create", "venue", SQL_VENUE_CREATE, 3,
+			      params, &row);
+		return written(req, res, st, row, 201, "venue",
+			       "venue_created");
+	}
+	{
+		const char *params[4] = {http_param(req, "id"), in.name,
+					 in.address, in.city};
+
+		st = audit_tx(c, req, "update", "venue", SQL_VENUE_UPDATE, 4,
+			      params, &row);
+	}
+	return written(req, res, st, row, 200, "venue", "venue_updated");
+}
+
+int admin_venues_create(struct http_req *req, struct http_res *res)
+{
+	return venue_write(req, res, true);
+}
+
+int admin_venues_update(struct http_req *req, struct http_res *res)
+{
+	return venue_write(req, res, false);
+}
+
+int admin_venues_delete(struct http_req *req, struct http_res *res)
+{
+	return delete_row(req, res, SQL_VENUE_DELETE, "venue",
+			  "venue_deleted");
+}
+
+/* ---- shows ---------------------------------------------------------- */
+
+/* ^[a-z0-9]+(-[a-z0-9]+)*$, at most 80 bytes: what the schema checks. */
+static bool slug_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 80 || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		bool alnum = (s[i] >= 'a' && s[i] <= 'z') ||
+			     (s[i] >= '0' && s[i] <= '9');
+
+		if (!alnum && (s[i] != '-' || s[i + 1] == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* An absolute http(s) URL or a site path, in printable ASCII with nothing
+ * that could end an HTML attribute or a CSS url(). */
+static bool image_url_valid(const char *s)
+{
+	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0 &&
+	    !(s[0] == '/' && s[1] != '/'))
+		return false;
+	for (; *s != '\0'; s++)
+		if (*s <= ' ' || *s >= 0x7F || strchr("\"'<>\\`()", *s))
+			return false;
+	return true;
+}
+
+struct show_in {
+	const char *slug, *title, *subtitle, *description, *image_url;
+	const char *duration, *published;
+	enum admin_in image_in, duration_in;
+};
+
+static bool show_input(struct arena *a, struct json_object *body,
+		       struct admin_fields *f, bool create,
+		       struct show_in *in)
+{
+	int req = create ? ADMIN_REQUIRED : 0;
+	int64_t n;
+	bool b;
+
+	if (admin_text(a, body, f, "slug", 80, req | ADMIN_NONEMPTY,
+		       &in->slug) == ADMIN_SET &&
+	    !slug_valid(in->slug))
+		admin_field_error(f, "slug", "invalid");
+	admin_text(a, body, f, "title", 200, req | ADMIN_NONEMPTY, &in->title);
+	admin_text(a, body, f, "subtitle", 300, 0, &in->subtitle);
+	admin_text(a, body, f, "description", 20000, ADMIN_MULTILINE,
+		   &in->description);
+	in->image_in = admin_text(a, body, f, "image_url", 500, ADMIN_NULLABLE,
+				  &in->image_url);
+	if (in->image_in == ADMIN_SET && *in->image_url == '\0') {
+		in->image_in = ADMIN_NULL;	/* "" clears, like null */
+		in->image_url = NULL;
+	} else if (in->image_in == ADMIN_SET && !image_url_valid(in->image_url))
+		admin_field_error(f, "image_url", "invalid");
+	in->duration_in = admin_int(a, body, f, "duration_minutes", 1, 1440,
+				    ADMIN_NULLABLE, &n, &in->duration);
+	admin_bool(body, f, "published", 0, &b, &in->published);
+	return f->n == 0;
+}
+
+int admin_shows_list(struct http_req *req, struct http_res *res)
+{
+	struct db_conn *c = app_db(req, res);
+	PGresult *r;
+	int st;
+
+	if (c == NULL)
+		return res->status;
+	st = db_query(c, req->arena, SQL_SHOWS, 0, NULL, &r);
+	if (st != DB_OK)
+		return app_db_error(res, st);
+	return app_json_wrap(res, 200, "shows", db_val(r, 0, 0));
+}
+
+int admin_shows_get(struct http_req *req, struct http_res *res)
+{
+	return document(req, res, NULL, SQL_SHOW, http_param(req, "id"),
+			"show", 200);
+}
+
+static int show_write(struct http_req *req, struct http_res *res,
+		      bool create)
+{
+	struct json_object *body = admin_body(req, res);
+	struct admin_fields f;
+	struct show_in in;
+	struct db_conn *c;
+	PGresult *row;
+	int st;
+
+	if (body == NULL)
+		return res->status;
+	admin_fields_init(&f, req->arena);
+	if (!show_input(req->arena, body, &f, create, &in))
+		return admin_fields_answer(res, &f);
+	c = app_db(req, res);
+	if (c == NULL)
+		return res->status;
+	if (create) {
+		const char *params[7] = {in.slug, in.title, in.subtitle,
+					 in.description, in.image_url,
+					 in.duration, in.published};
+
+		st = audit_tx(c, req, "create", "show", SQL_SHOW_CREATE, 7,
+			      params, &row);
+	} else {
+		const char *params[10] = {
+			http_param(req, "id"), in.slug, in.title, in.subtitle,
+			in.description,
+			in.image_in != ADMIN_ABSENT ? "true" : "false",
+			in.image_url,
+			in.duration_in != ADMIN_ABSENT ? "true" : "false",
+			in.duration, in.published};
+
+		st = audit_tx(c, req, "update", "show", SQL_SHOW_UPDATE, 10,
+			      params, &row);
+	}
+	if (st == DB_CONFLICT)
+		return http_error_fields(res, 409, "conflict",
+					 "another show has this slug",
+					 "{\"slug\":\"taken\"}");
+	return written(req, res, st, row, create ? 201 : 200, "show",
+		       create ? "show_created" : "show_updated");
+}
+
+int admin_shows_create(struct http_req *req, struct http_res *res)
+{
+	return show_write(req, res, true);
+}
+
+int admin_shows_update(struct http_req *req, struct http_res *res)
+{
+	return show_write(req, res, false);
+}
+
+int admin_shows_delete(struct http_req *req, struct http_res *res)
+{
+	return delete_row(req, res, SQL_SHOW_DELETE, "show", "show_deleted");
+}
+
+/* ---- performances --------------------------------------------------- */
+
+struct perf_in {
+	const char *show, *venue, *starts, *capacity, *occupied, *extra;
+	const char *opens, *closes, *max, *force;
+	enum admin_in opens_in, closes_in;
+};
+
+static bool perf_input(struct arena *a, struct json_object *body,
+		       struct admin_fields *f, bool create,
+		       struct perf_in *in)
+{
+	int req = create ? ADMIN_REQUIRED : 0;
+	int64_t capacity = 0, occupied = 0, extra = 0, n;
+	bool force;
+
+	admin_int(a, body, f, "show_id", 1, INT64_MAX - 1, req, &n, &in->show);
+	admin_int(a, body, f, "venue_id", 1, INT64_MAX - 1, req, &n,
+		  &in->venue);
+	admin_time(body, f, "starts_at", req, &in->starts);
+	admin_int(a, body, f, "capacity", 0, 100000, req, &capacity,
+		  &in->capacity);
+	admin_int(a, body, f, "occupied_manual", 0, 100000, 0, &occupied,
+		  &in->occupied);
+	admin_int(a, body, f, "extra_seats", 0, 100000, 0, &extra, &in->extra);
+	in->opens_in = admin_time(body, f, "booking_opens_at", ADMIN_NULLABLE,
+				  &in->opens);
+	in->closes_in = admin_time(body, f, "booking_closes_at",
+				   ADMIN_NULLABLE, &in->closes);
+	admin_int(a, body, f, "max_seats_per_reservation", 1, 100, 0, &n,
+		  &in->max);
+	in->force = NULL;
+	if (!create)
+		admin_bool(body, f, "force", 0, &force, &in->force);
+	/* A new performance has nothing taken: fewer than no seats to sell
+	 * is a typing error. Updates meet the same rule in SQL, with what
+	 * is taken. */
+	if (create && f->n == 0 && occupied > capacity + extra)
+		admin_field_error(f, "occupied_manual", "out_of_range");
+	return f->n == 0;
+}
+
+/* Answer a result of the performance functions that is not a success. */
+static int perf_refused(struct http_req *req, struct http_res *res,
+			const char *result, const char *seats_taken)
+{
+	if (strcmp(result, "not_found") == 0)
+		return http_error(res, 404, "not_found", "no such performance");
+	if (strcmp(result, "unknown_show") == 0)
+		return admin_field_answer(res, req->arena, "show_id",
+					  "unknown");
+	if (strcmp(result, "unknown_venue") == 0)
+		return admin_field_answer(res, req->arena, "venue_id",
+					  "unknown");
+	if (strcmp(result, "bad_window") == 0)
+		return admin_field_answer(res, req->arena, "booking_closes_at",
+					  "before_opens");
+	if (strcmp(result, "capacity_below_taken") == 0)
+		return http_error_with(res, 409, "capacity_below_taken",
+				       "fewer seats than are already taken; "
+				       "send \"force\": true to do it anyway",
+				       "seats_taken", seats_taken);
+	return http_error(res, 500, "internal_error", "internal error");
+}
+
+int admin_performances_list(struct http_req *req, struct http_res *res)
+{
+	struct admin_fields f;
+	const char *show;
+	struct db_conn *c;
+	PGresult *r;
+	int st;
+
+	admin_fields_init(&f, req->arena);
+	if (!admin_query_id(req, &f, "show_id", &show))
+		return admin_fields_answer(res, &f);
+	c = app_db(req, res);
+	if (c == NULL)
+		return res->status;
+	{
+		const char *params[1] = {show};
+
+		st = db_query(c, req->arena, SQL_PERFORMANCES, 1, params, &r);
+	}
+	if (st != DB_OK)
+		return app_db_error(res, st);
+	return app_json_wrap(res, 200, "performances", db_val(r, 0, 0));
+}
+
+int admin_performances_get(struct http_req *req, struct http_res *res)
+{
+	return document(req, res, NULL, SQL_PERFORMANCE,
+			http_param(req, "id"), "performance", 200);
+}
+
+int admin_performances_create(struct http_req *req, struct http_res *res)
+{
+	struct json_object *body = admin_body(req, res);
+	struct admin_fields f;
+	struct perf_in in;
+	struct db_conn *c;
+	const char *result;
+	PGresult *row;
+	int st;
+
+	if (body == NULL)
+		return res->status;
+	admin_fields_init(&f, req->arena);
+	if (!perf_input(req->arena, body, &f, true, &in))
+		return admin_fields_answer(res, &f);
+	c = app_db(req, res);
+	if (c == NULL)
+		return res->status;
+	{
+		const char *params[11] = {in.show, in.venue, in.starts,
+					  in.capacity, in.occupied, in.extra,
+					  in.opens, in.closes, in.max,
+					  auth_user(req)->id_text,
+					  req->request_id};
+
+		/* No lock: nobody can book a performance that does not
+		 * exist yet. */
+		st = app_call(req, res, c, 0, SQL_PERFORMANCE_CREATE, 11,
+			      params, &row);
+		if (st != 0)
+			return st;
+	}
+	result = db_val(row, 0, 0);
+	if (strcmp(result, "created") != 0)
+		return perf_refused(req, res, result, NULL);
+	log_event(LOG_INFO, req->request_id, "performance_created",
+		  "performance %s by user %s", db_val(row, 0, 1),
+		  auth_user(req)->id_text);
+	return document(req, res, c, SQL_PERFORMANCE, db_val(row, 0, 1),
+			"performance", 201);
+}
+
+int admin_performances_update(struct http_req *req, struct http_res *res)
+{
+	struct json_object *body = admin_body(req, res);
+	struct admin_fields f;
+	struct perf_in in;
+	struct db_conn *c;
+	const char *result;
+	PGresult *row;
+	int st;
+
+	if (body == NULL)
+		return res->status;
+	admin_fields_init(&f, req->arena);
+	if (!perf_input(req->arena, body, &f, false, &in))
+		return admin_fields_answer(res, &f);
+	c = app_db(req, res);
+	if (c == NULL)
+		return res->status;
+	{
+		const char *params[15] = {
+			http_param(req, "id"), in.show, in.venue, in.starts,
+			in.capacity, in.occupied, in.extra,
+			in.opens_in != ADMIN_ABSENT ? "true" : "false",
+			in.opens,
+			in.closes_in != ADMIN_ABSENT ? "true" : "false",
+			in.closes, in.max, in.force, auth_user(req)->id_text,
+			req->request_id};
+
+		st = app_call(req, res, c, admin_path_id(req),
+			      SQL_PERFORMANCE_UPDATE, 15, params, &row);
+		if (st != 0)
+			return st;
+	}
+	result = db_val(row, 0, 0);
+	if (strcmp(result, "updated") != 0)
+		return perf_refused(req, res, result, db_val(row, 0, 1));
+	log_event(LOG_INFO, req->request_id, "performance_updated",
+		  "performance %s by user %s", http_param(req, "id"),
+		  auth_user(req)->id_text);
+	return document(req, res, c, SQL_PERFORMANCE, http_param(req, "id"),
+			"performance", 200);
+}
+
+int admin_performances_cancel(struct http_req *req, struct http_res *res)
+{
+	const char *params[3] = {http_param(req, "id"),
+				 auth_user(req)->id_text, req->request_id};
+	struct db_conn *c = app_db(req, res);
+	const char *result;
+	PGresult *row;
+	int st;
+
+	if (c == NULL)
+		return res->status;
+	st = app_call(req, res, c, admin_path_id(req), SQL_PERFORMANCE_CANCEL,
+		      3, params, &row);
+	if (st != 0)
+		return st;
+	result = db_val(row, 0, 0);
+	if (strcmp(result, "not_found") == 0)
+		return http_error(res, 404, "not_found", "no such performance");
+	if (strcmp(result, "cancelled") == 0)
+		log_event(LOG_INFO, req->request_id, "performance_cancelled",
+			  "performance %s by user %s", params[0], params[1]);
+	return document(req, res, c, SQL_PERFORMANCE, params[0],
+			"performance", 200);
+}
