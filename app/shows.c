@@ -8,7 +8,8 @@
  * of "seats available" that the booking path checks too.
  *
  * Only published shows are visible; a performance of an unpublished show
- * is a 404 like a missing one.
+ * is a 404 like a missing one. The answers may be cached for one second
+ * (Cache-Control: public, max-age=1); 404s are not.
  */
 #include "shows.h"
 
@@ -90,6 +91,10 @@ static int one_document(struct http_req *req, struct http_res *res,
 		return app_db_error(res, st);
 	if (PQntuples(r) == 0)
 		return http_error(res, 404, "not_found", "no such resource");
+	/* The programme is the same for everyone and holds no personal
+	 * data: nginx may serve it for a second (docs/ARCHITECTURE.md,
+	 * "Microcache"). Booking always checks availability live. */
+	http_res_header(res, "Cache-Control", "public, max-age=1");
 	return app_json_wrap(res, 200, key, db_val(r, 0, 0));
 }
 

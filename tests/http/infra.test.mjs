@@ -84,7 +84,9 @@ describe('the entrypoints, outside containers', () => {
   const children = [];
   let workerEnv; // what scripts/stack gives its workers (database URL included)
   before(async () => {
-    stack = await startStack({ env: { BOXOFFICE_RATE_LIMITS: 'on', BOXOFFICE_RATE_LOGIN: '6r/m' } });
+    stack = await startStack({
+      env: { BOXOFFICE_RATE_LIMITS: 'on', BOXOFFICE_RATE_LOGIN: '6r/m', BOXOFFICE_MICROCACHE: 'on' },
+    });
     dir = mkdtempSync(join(tmpdir(), 'boxoffice-entry-'));
     const { stdout } = await stack.run('env');
     workerEnv = { PATH: process.env.PATH };
@@ -138,6 +140,36 @@ describe('the entrypoints, outside containers', () => {
     assert.throws(() => execFileSync(ENTRYPOINT, ['healthcheck'], { env, stdio: 'pipe' }));
   });
 
+  test('the microcache serves the public programme for a second, and nothing personal ever', async () => {
+    const perf = await makePerformance(stack, { capacity: 50 });
+    const path = `/api/performances/${perf}`;
+    const first = await fetch(stack.url + path);
+    await first.arrayBuffer();
+    const second = await fetch(`${stack.url}${path}?bust=${Date.now()}`);
+    const seats = (await second.json()).performance.availability.seats_available;
+    assert.equal(second.headers.get('x-cache'), 'HIT', 'a query string does not bypass it');
+    assert.equal(second.headers.get('cache-control'), 'public, max-age=1');
+    assert.ok(second.headers.get('content-security-policy'), 'cached answers keep the headers');
+
+    // A booking shows within about a second.
+    assert.equal((await book(stack, perf, { name: 'C', email: 'cache@example.org', seats: 2 })).status, 201);
+    await waitFor(async () => (await (await fetch(stack.url + path)).json())
+      .performance.availability.seats_available === seats - 2, { timeout: 3000, what: 'fresh availability' });
+
+    // Personal or per-user answers are never stored.
+    const login = await post(stack, '/api/auth/login', { email: 'admin@example.org', password: 'demo-admin' });
+    const cookie = login.headers.get('set-cookie').split(';')[0];
+    for (const p of ['/api/health', '/api/auth/me', '/admin/venues', `/api/performances/${perf}/checkins`,
+      `/api/tickets/${'A'.repeat(43)}`, '/api/nope']) {
+      for (let i = 0; i < 2; i++) {
+        const r = await fetch(stack.url + p, { headers: { cookie } });
+        await r.arrayBuffer();
+        assert.notEqual(r.headers.get('x-cache'), 'HIT', `${p} must never come from the cache`);
+        assert.doesNotMatch(r.headers.get('cache-control') ?? 'no-store', /public/, p);
+      }
+    }
+  });
+
   test('security headers on pages, API and errors', async () => {
     for (const path of ['/', '/api/shows', '/api/nope', '/no-such-page']) {
       const r = await fetch(stack.url + path);
@@ -153,7 +185,8 @@ describe('the entrypoints, outside containers', () => {
     }
     const scanner = await fetch(`${stack.url}/checkin/`);
     assert.match(scanner.headers.get('permissions-policy'), /camera=\(self\)/);
-    assert.equal((await fetch(`${stack.url}/api/shows`)).headers.get('cache-control'), 'no-store');
+    assert.equal((await fetch(`${stack.url}/api/shows`)).headers.get('cache-control'), 'public, max-age=1');
+    assert.equal((await fetch(`${stack.url}/api/health`)).headers.get('cache-control'), 'no-store');
     assert.equal((await fetch(`${stack.url}/`)).headers.get('cache-control'), 'no-cache');
     const gz = await fetch(`${stack.url}/api/shows`, { headers: { 'accept-encoding': 'gzip' } });
     assert.equal(gz.headers.get('content-encoding'), 'gzip');

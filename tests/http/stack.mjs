@@ -64,6 +64,9 @@ function stackEnv(dir, port, pgPort, extra) {
     BOXOFFICE_VAR: dir,
     BOXOFFICE_PORT: String(port),
     BOXOFFICE_PG_PORT: String(pgPort),
+    // Functional tests read availability right after changing it; the
+    // microcache (on in production) has tests of its own (infra.test.mjs).
+    BOXOFFICE_MICROCACHE: 'off',
     ...Object.fromEntries(Object.entries(extra ?? {}).map(([k, v]) => [k, String(v)])),
   };
 }
