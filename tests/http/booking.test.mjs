@@ -10,7 +10,7 @@ import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { api, startStack, waitFor } from './stack.mjs';
 import { confirmToken, startSmtp } from './smtp.mjs';
-import { book, makePerformance, post, seatsAvailable, visitor } from './fixtures.mjs';
+import { book, countersExact, makePerformance, post, seatsAvailable, visitor } from './fixtures.mjs';
 
 let stack;
 let smtp;
@@ -339,6 +339,12 @@ describe('mail survives a dead relay', () => {
     assert.equal(await stack.psql(
       `SELECT count(*) FROM outbox o JOIN reservations r ON r.id = o.reservation_id
         WHERE r.performance_id = ${perf} AND sent_at IS NOT NULL AND body IS NULL`), '1');
+  });
+});
+
+describe('the seat counter', () => {
+  test('after everything above, every performance counts exactly its reservations', async () => {
+    assert.ok(await countersExact(stack));
   });
 });
 

@@ -49,6 +49,14 @@ export function post(stack, path, body) {
   });
 }
 
+/** The seats_held counter of every performance equals its reservations. */
+export async function countersExact(stack) {
+  return (await stack.psql(`
+    SELECT count(*) FROM performances p
+     WHERE p.seats_held <> (SELECT coalesce(sum(seats), 0) FROM reservations r
+                             WHERE r.performance_id = p.id AND r.status IN ('pending', 'confirmed'))`)) === '0';
+}
+
 export async function seatsAvailable(stack, perf) {
   const r = await api(stack, `/api/performances/${perf}`);
   return r.body.performance.availability.seats_available;

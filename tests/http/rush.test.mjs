@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack } from './stack.mjs';
-import { makePerformance } from './fixtures.mjs';
+import { countersExact, makePerformance } from './fixtures.mjs';
 
 const CLIENTS = 400;
 const SEATS = 2;
@@ -60,6 +60,7 @@ for (const { workers, threads } of configs) {
       assert.equal(Number(rows), CAPACITY / SEATS);
       assert.equal(Number(held), CAPACITY, 'seats held + confirmed = capacity');
       assert.equal(Number(outbox), CAPACITY / SEATS, 'one confirmation message per booking');
+      assert.ok(await countersExact(stack), 'the seat counter equals the reservations');
       stack.checkSanitizers();
     } finally {
       await stack.stop();
