@@ -6,6 +6,11 @@
 #   make test       every test; the HTTP suite runs the sanitizer build
 #   make asan       build/asan/boxoffice with ASan+UBSan and its unit tests
 #   make check      unit tests of the normal build only (fast)
+#   make bench      benchmarks against same-run baselines (docs/PERFORMANCE.md)
+#   make drills     the fault drills, long (make test runs them short)
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS (60) each
+#   make fuzz-short every target for 10 s (part of make test)
+#   make lint       cppcheck and clang-tidy over lib/ and app/
 
 CC      ?= cc
 PKGS    := libpq json-c libsodium libqrencode libpng libesmtp-1.0
@@ -35,7 +40,8 @@ APP_OBJ := $(APP_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run stop test check asan unit http clean frontend
+.PHONY: bench all deps run stop test check asan unit http browser clean frontend \
+	fuzz fuzz-short fuzz-build lint cppcheck clang-tidy drills drills-short
 
 all: $(BUILD)/boxoffice frontend
 
@@ -52,14 +58,146 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libboxoffice.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< \
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(filter %.o,$^) \
 		$(BUILD)/libboxoffice.a $(LDLIBS) -lcmocka
 
-# The frontend is static files for now; the built site lives in
-# build/frontend, which nginx serves.
-frontend:
-	@mkdir -p build/frontend
-	@cp -R frontend/public/. build/frontend/
+# A unit test of an app/ module links that object too.
+$(BUILD)/tests/test_validate: $(BUILD)/obj/app/validate.o
+
+# The site: vite builds frontend/ into build/frontend (hashed assets), which
+# nginx serves. Rebuilt only when a source, the config or the lock changed.
+FRONTEND_SRC := $(shell find frontend -type f 2>/dev/null) package-lock.json
+
+frontend: build/frontend.stamp
+	@:
+
+build/frontend.stamp: $(FRONTEND_SRC) $(if $(wildcard build/frontend/index.html),,FORCE)
+	@test -x node_modules/.bin/vite || { echo "frontend: vite is missing, run 'make deps'" >&2; exit 1; }
+	@echo "  VITE frontend/ -> build/frontend/"
+	@node_modules/.bin/vite build --config frontend/vite.config.js --logLevel warn
+	@touch $@
+
+FORCE:
+
+# Browser tests (playwright-core driving Debian's chromium) against stacks
+# running the sanitizer build, like the HTTP suite.
+browser: deps
+	@$(MAKE) --no-print-directory frontend
+	@$(MAKE) --no-print-directory SANITIZE=1 build/asan/boxoffice
+	BOXOFFICE_BIN=$(CURDIR)/build/asan/boxoffice \
+		node --test --test-concurrency=1 tests/browser/
+
+# ---- fuzzing ---------------------------------------------------------------
+# libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang apart from the
+# normal build: lib/ and app/ (less main.c) are compiled again with coverage
+# and ASan+UBSan into build/fuzz/. Each target runs in turn, in one process
+# (so with the cores to itself), over a copy of its committed seeds in
+# build/fuzz/corpus/<target>: what it finds stays there and the repo stays
+# clean. A crash leaves its input in build/fuzz/artifacts/ and fails make;
+# `build/fuzz/<target> <file>` replays it.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	$(WARN) -O1 -g -fno-omit-frame-pointer -pthread \
+	-fsanitize=address,undefined -fno-sanitize-recover=all \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS := $(FUZZ_SRC:tests/fuzz/%.c=%)
+FUZZ_BIN     := $(FUZZ_TARGETS:%=build/fuzz/%)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+FUZZ_APP_OBJ := $(filter-out build/fuzz/obj/app/main.o,\
+	$(APP_SRC:%.c=build/fuzz/obj/%.o))
+# Longest input per target: a little above what the code under test takes
+# (a request body, a scanned token of TOK_SCAN_MAX bytes, a mail).
+FUZZ_MAXLEN_fuzz_request  := 4096
+FUZZ_MAXLEN_fuzz_json     := 4096
+FUZZ_MAXLEN_fuzz_validate := 4096
+FUZZ_MAXLEN_fuzz_token    := 1100
+FUZZ_MAXLEN_fuzz_mime     := 8192
+FUZZ_MAXLEN_fuzz_valid    := 1100
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $< (fuzz)"; $(FUZZ_CC) $(FUZZ_CFLAGS) \
+		-fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+build/fuzz/libboxoffice.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+build/fuzz/libapp.a: $(FUZZ_APP_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+$(FUZZ_BIN): build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h \
+		build/fuzz/libapp.a build/fuzz/libboxoffice.a
+	@echo "  LD  $@"; $(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		build/fuzz/libapp.a build/fuzz/libboxoffice.a $(LDLIBS)
+
+fuzz-build: $(FUZZ_BIN)
+	@:
+
+# One target: seeds copied in, then fuzz; the log is shown on failure only.
+define fuzz_run
+mkdir -p build/fuzz/corpus/$(1) build/fuzz/artifacts && \
+cp tests/fuzz/corpus/$(1)/* build/fuzz/corpus/$(1)/ && \
+printf '  FUZZ %-14s %3s s ' $(1) $(FUZZ_SECONDS) && \
+if build/fuzz/$(1) -max_total_time=$(FUZZ_SECONDS) \
+	-max_len=$(FUZZ_MAXLEN_$(1)) -timeout=10 -rss_limit_mb=2048 \
+	-artifact_prefix=build/fuzz/artifacts/$(1)- \
+	$(if $(wildcard tests/fuzz/$(1).dict),-dict=tests/fuzz/$(1).dict) \
+	build/fuzz/corpus/$(1) >build/fuzz/$(1).log 2>&1; then \
+	grep -o 'Done [0-9]* runs' build/fuzz/$(1).log | tail -1; \
+else \
+	echo FAILED; tail -n 60 build/fuzz/$(1).log; exit 1; \
+fi
+endef
+
+fuzz: $(FUZZ_BIN)
+	@$(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t)) && ) true
+
+# For make test: about 60 s of fuzzing after the build (2 jobs).
+fuzz-short:
+	@$(MAKE) --no-print-directory -j2 fuzz-build
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
+
+# ---- static analysis ----------------------------------------------------
+# cppcheck, then clang-tidy with .clang-tidy, over lib/ and app/; both must
+# be silent. A false positive is silenced on its line (cppcheck-suppress or
+# NOLINT) with the reason next to it.
+LINT_SRC    := $(LIB_SRC) $(APP_SRC)
+LINT_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	$(WARN) -O2 -pthread $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# cppcheck does not read system headers (they are not on its include
+# path), so CHAR_BIT is unknown to it and libpng's "8-bit bytes" #error
+# fires; the compilers see <limits.h> and never take that branch.
+CPPCHECK_FLAGS := -q --std=c11 --enable=warning,performance,portability \
+	--error-exitcode=1 --inline-suppr --template=gcc -j2 \
+	-D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	$(shell pkg-config --cflags-only-I $(PKGS) 2>/dev/null) \
+	--suppress=preprocessorErrorDirective:/usr/include/libpng16/pngconf.h
+
+lint: cppcheck clang-tidy
+
+cppcheck:
+	@echo "  CPPCHECK lib/ app/"
+	@cppcheck $(CPPCHECK_FLAGS) $(LINT_SRC)
+
+# The compilation database clang-tidy needs, from the flags above (always
+# rewritten: it is cheap, and a new source file must be in it).
+build/lint/compile_commands.json: FORCE
+	@mkdir -p $(dir $@)
+	@{ echo '['; sep=' '; for f in $(LINT_SRC); do \
+		printf '%s{"directory":"%s","file":"%s","command":"clang %s -c %s"}\n' \
+			"$$sep" "$(CURDIR)" "$$f" '$(strip $(LINT_CFLAGS))' "$$f"; \
+		sep=','; done; echo ']'; } >$@
+
+# One file per clang-tidy process: with several, clang-tidy 14's analyzer
+# reports va_lists as uninitialized in every file after the first.
+clang-tidy: build/lint/compile_commands.json
+	@echo "  CLANG-TIDY lib/ app/"
+	@ok=1; printf '%s\n' $(LINT_SRC) | xargs -P2 -n1 clang-tidy \
+		-p build/lint --quiet >build/lint/clang-tidy.log 2>&1 || ok=0; \
+	grep -v 'warnings\? generated\.$$' build/lint/clang-tidy.log || true; \
+	test $$ok = 1
 
 deps:
 	@scripts/deps
@@ -82,10 +220,41 @@ http: deps
 	BOXOFFICE_BIN=$(CURDIR)/build/asan/boxoffice \
 		node --test --test-concurrency=1 tests/http/
 
+# Fault drills under a booking load (tests/drills), sanitizer build: short
+# in make test, long (30 s each, the relay down for a minute) here.
+DRILLS = BOXOFFICE_BIN=$(CURDIR)/build/asan/boxoffice \
+	node --test --test-concurrency=1 tests/drills/
+
+drills: deps
+	@$(MAKE) --no-print-directory frontend
+	@$(MAKE) --no-print-directory SANITIZE=1 build/asan/boxoffice
+	DRILL_SECONDS=30 DRILL_SMTP_DOWN_SECONDS=60 $(DRILLS)
+
+drills-short: deps
+	@$(MAKE) --no-print-directory frontend
+	@$(MAKE) --no-print-directory SANITIZE=1 build/asan/boxoffice
+	DRILL_SECONDS=4 DRILL_SMTP_DOWN_SECONDS=6 $(DRILLS)
+
+# Every test, fast checks first: static analysis, unit tests (normal and
+# sanitizer builds), HTTP, browser, fault drills, then a short fuzz run.
 test: deps
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory SANITIZE=1 build/asan/boxoffice unit
 	@$(MAKE) --no-print-directory http
+	@$(MAKE) --no-print-directory browser
+	@$(MAKE) --no-print-directory drills-short
+	@$(MAKE) --no-print-directory fuzz-short
+
+# Benchmarks (not part of `make test`): figures against baselines measured
+# in the same run, on a fresh stack; see docs/PERFORMANCE.md.
+build/bench/mktickets: bench/mktickets.c build/libboxoffice.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< build/libboxoffice.a $(LDLIBS)
+
+bench: deps
+	@$(MAKE) --no-print-directory all build/bench/mktickets
+	node bench/run.mjs
 
 run: deps all
 	@scripts/stack start
@@ -100,3 +269,4 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJ:.o=.d) $(APP_OBJ:.o=.d)
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_APP_OBJ:.o=.d)

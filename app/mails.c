@@ -39,7 +39,10 @@ const char *mails_date(struct arena *a, const char *locale,
 	char hm[6];
 	bool it = strcmp(locale, "en") != 0;
 
-	if (sscanf(local_start, "%d %d %d %5s %d", &y, &mo, &d, hm, &dow) != 5 ||
+	/* PostgreSQL's to_char(..., 'YYYY MM DD HH24:MI ID'): small numbers,
+	 * and the count of fields is checked. */
+	if (sscanf(local_start, "%d %d %d %5s %d", /* NOLINT(cert-err34-c) */
+		   &y, &mo, &d, hm, &dow) != 5 ||
 	    mo < 1 || mo > 12 || dow < 1 || dow > 7)
 		return local_start;
 	return arena_printf(a, "%s %d %s %d, %s",
@@ -134,6 +137,8 @@ int mails_confirm(struct arena *a, const struct mails_booking *b,
 		button = "Confirm the booking";
 		ignore = "If you did not make this booking, ignore this message.";
 	}
+	if (subject == NULL || greeting == NULL || what == NULL || ask == NULL)
+		return -1;
 	buf_init(&text, a, 1024);
 	buf_printf(&text, "%s\n\n%s\n\n%s\n\n%s\n\n%s\n", greeting, what, ask,
 		   url, ignore);
@@ -145,7 +150,7 @@ int mails_confirm(struct arena *a, const struct mails_booking *b,
 	html_link(&htm, url, button);
 	html_para(&htm, ignore);
 	buf_puts(&htm, "</body></html>\n");
-	if (text.failed || htm.failed || subject == NULL)
+	if (text.failed || htm.failed)
 		return -1;
 
 	memset(&m, 0, sizeof(m));
@@ -198,6 +203,8 @@ int mails_ticket(struct arena *a, const struct mails_booking *b,
 		cancel = "Cannot come? Cancel here so the seats can go to "
 			 "someone else:";
 	}
+	if (subject == NULL || greeting == NULL || what == NULL)
+		return -1;
 
 	buf_init(&png, a, 4096);
 	if (qr_png(a, ticket, 8, &png) < 0)
@@ -234,7 +241,7 @@ int mails_ticket(struct arena *a, const struct mails_booking *b,
 	buf_puts(&htm, "\">");
 	html(&htm, it ? "Gestisci la prenotazione" : "Manage the booking");
 	buf_puts(&htm, "</a></p></body></html>\n");
-	if (text.failed || htm.failed || ics.failed || subject == NULL)
+	if (text.failed || htm.failed || ics.failed)
 		return -1;
 
 	att[0] = (struct mail_attachment){"ticket.png", "image/png",

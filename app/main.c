@@ -110,7 +110,7 @@ static void set_wake_blocked(bool blocked)
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct arena *a = arena_new(32 * 1024);
+	struct arena *a = arena_new((size_t)32 * 1024);
 	FCGX_Request fr;
 
 	if (a == NULL || FCGX_InitRequest(&fr, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {

@@ -18,35 +18,35 @@
 #include <string.h>
 #include <time.h>
 
-#define BATCH 5
 #define POLL_S 2		/* look for due messages at least this often */
 #define MAX_ATTEMPTS 15		/* then give up and mark the message failed */
-#define LEASE "5 minutes"	/* a claimed message is ours for this long */
 
 static pthread_t thread;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static bool kicked, stopping, running;
 
+/*
+ * One message at a time, claimed inside a transaction and held by its row
+ * lock while it is sent: another process skips it (SKIP LOCKED), and if
+ * this one dies mid-send, PostgreSQL ends the transaction as the
+ * connection drops and the message is at once free for the next worker.
+ * A duplicate needs a crash between the relay's "250 OK" and our COMMIT.
+ */
 static const char SQL_CLAIM[] =
-	"UPDATE outbox o SET attempts = o.attempts + 1,"
-	" next_attempt_at = now() + interval '" LEASE "'"
-	" WHERE o.id IN (SELECT id FROM outbox"
-	"  WHERE sent_at IS NULL AND failed_at IS NULL"
-	"   AND next_attempt_at <= now()"
-	"  ORDER BY next_attempt_at, id LIMIT 5"
-	"  FOR UPDATE SKIP LOCKED)"
-	" RETURNING o.id, o.kind, o.recipient, o.body, o.attempts";
+	"SELECT id, kind, recipient, body, attempts FROM outbox"
+	" WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()"
+	" ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED";
 
 /* Delivered: forget the body, which holds a raw token. */
 static const char SQL_SENT[] =
-	"UPDATE outbox SET sent_at = now(), body = NULL, last_error = NULL"
-	" WHERE id = $1::bigint";
+	"UPDATE outbox SET sent_at = now(), body = NULL, last_error = NULL,"
+	" attempts = attempts + 1 WHERE id = $1::bigint";
 
 static const char SQL_FAILED[] =
-	"UPDATE outbox SET last_error = $2,"
+	"UPDATE outbox SET attempts = attempts + 1, last_error = $2,"
 	" next_attempt_at = now() + make_interval(secs => $3::integer),"
-	" failed_at = CASE WHEN attempts >= $4::integer THEN now() END"
+	" failed_at = CASE WHEN attempts + 1 >= $4::integer THEN now() END"
 	" WHERE id = $1::bigint";
 
 /* Personal data of reservations whose performance is long past: emptied,
@@ -112,59 +112,70 @@ static int deliver(const char *recipient, const char *body, char *err,
 	}
 }
 
-/* Claim and deliver one batch; the number of messages claimed. */
-static int deliver_batch(struct arena *a)
+/* Record a failed attempt: back off retry_s, 2x, 4x ... capped at an hour. */
+static void failed(struct db_conn *c, struct arena *a, const char *id,
+		   const char *kind, int attempts, const char *err)
+{
+	long delay = app.cfg.mail_retry_s;
+	char delay_s[24], max_s[16];
+	const char *params[4] = {id, err, delay_s, max_s};
+
+	for (int k = 0; k < attempts && delay < 3600; k++)
+		delay *= 2;
+	if (delay > 3600)
+		delay = 3600;
+	snprintf(delay_s, sizeof(delay_s), "%ld", delay);
+	snprintf(max_s, sizeof(max_s), "%d", MAX_ATTEMPTS);
+	log_event(LOG_WARN, NULL, "mail_failed",
+		  "message %s (%s), attempt %d: %s; retry in %ld s", id, kind,
+		  attempts + 1, err, delay);
+	if (db_exec(c, a, SQL_FAILED, 4, params, NULL) != DB_OK)
+		log_event(LOG_ERROR, NULL, "outbox_mark_failed",
+			  "message %s: could not record the failure", id);
+}
+
+/* Claim and deliver one message; 1 when there was one, else 0. */
+static int deliver_one(struct arena *a)
 {
 	struct db_conn *c = db_acquire_for(app.pool, a, 2000);
+	const char *id, *kind;
+	char err[256] = "";
 	PGresult *r;
-	int n;
+	int attempts;
 
-	if (c == NULL || db_query(c, a, SQL_CLAIM, 0, NULL, &r) != DB_OK)
+	if (c == NULL || db_command(c, "BEGIN") != DB_OK)
 		return 0;
-	n = PQntuples(r);
-	for (int i = 0; i < n; i++) {
-		const char *id = db_val(r, i, 0);
-		const char *kind = db_val(r, i, 1);
-		int attempts = atoi(db_val(r, i, 4));
-		char err[256] = "";
-
-		if (db_null(r, i, 3)) {
-			snprintf(err, sizeof(err), "no body");
-		} else if (deliver(db_val(r, i, 2), db_val(r, i, 3), err,
-				   sizeof(err)) == 0) {
-			const char *params[1] = {id};
-
-			if (db_exec(c, a, SQL_SENT, 1, params, NULL) != DB_OK)
-				log_event(LOG_ERROR, NULL, "outbox_mark_failed",
-					  "message %s sent but not marked", id);
-			else
-				log_event(LOG_INFO, NULL, "mail_sent",
-					  "message %s (%s) delivered", id,
-					  kind);
-			continue;
-		}
-		{
-			/* Back off: retry_s, 2x, 4x ... capped at an hour. */
-			long delay = app.cfg.mail_retry_s;
-			char delay_s[24], max_s[16];
-			const char *params[4] = {id, err, delay_s, max_s};
-
-			for (int k = 1; k < attempts && delay < 3600; k++)
-				delay *= 2;
-			if (delay > 3600)
-				delay = 3600;
-			snprintf(delay_s, sizeof(delay_s), "%ld", delay);
-			snprintf(max_s, sizeof(max_s), "%d", MAX_ATTEMPTS);
-			log_event(LOG_WARN, NULL, "mail_failed",
-				  "message %s (%s), attempt %d: %s; retry in "
-				  "%ld s", id, kind, attempts, err, delay);
-			if (db_exec(c, a, SQL_FAILED, 4, params, NULL) != DB_OK)
-				log_event(LOG_ERROR, NULL, "outbox_mark_failed",
-					  "message %s: could not record failure",
-					  id);
-		}
+	/* A slow relay may take longer than our usual idle limit. */
+	if (db_command(c, "SET LOCAL idle_in_transaction_session_timeout = "
+			  "'10min'") != DB_OK ||
+	    db_query(c, a, SQL_CLAIM, 0, NULL, &r) != DB_OK ||
+	    PQntuples(r) == 0) {
+		(void)db_command(c, "ROLLBACK");
+		return 0;
 	}
-	return n;
+	id = db_val(r, 0, 0);
+	kind = db_val(r, 0, 1);
+	attempts = (int)strtol(db_val(r, 0, 4), NULL, 10);
+	if (db_null(r, 0, 3)) {
+		snprintf(err, sizeof(err), "no body");
+		failed(c, a, id, kind, attempts, err);
+	} else if (deliver(db_val(r, 0, 2), db_val(r, 0, 3), err,
+			   sizeof(err)) == 0) {
+		const char *params[1] = {id};
+
+		if (db_exec(c, a, SQL_SENT, 1, params, NULL) != DB_OK)
+			log_event(LOG_ERROR, NULL, "outbox_mark_failed",
+				  "message %s sent but not marked", id);
+		else
+			log_event(LOG_INFO, NULL, "mail_sent",
+				  "message %s (%s) delivered", id, kind);
+	} else {
+		failed(c, a, id, kind, attempts, err);
+	}
+	if (db_command(c, "COMMIT") != DB_OK)
+		log_event(LOG_ERROR, NULL, "outbox_commit_failed",
+			  "message %s: outcome not recorded", id);
+	return 1;
 }
 
 static enum db_status expire_tx(struct db_conn *c, struct arena *a,
@@ -194,7 +205,7 @@ static void sweep(struct arena *a)
 
 static void *outbox_main(void *arg)
 {
-	struct arena *a = arena_new(64 * 1024);
+	struct arena *a = arena_new((size_t)64 * 1024);
 	time_t last_sweep = 0;
 
 	(void)arg;
@@ -217,7 +228,7 @@ static void *outbox_main(void *arg)
 		pthread_mutex_unlock(&mu);
 
 		ops_publish_pool();
-		while (deliver_batch(a) == BATCH && !stopping)
+		while (!stopping && deliver_one(a) == 1)
 			arena_reset(a);
 		arena_reset(a);
 		if (time(NULL) - last_sweep >= app.cfg.sweep_s) {

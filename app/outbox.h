@@ -6,8 +6,9 @@
  * Messages are written to the outbox table in the same transaction as the
  * change they report; this thread delivers them. Processes coordinate only
  * through PostgreSQL: a message is claimed with FOR UPDATE SKIP LOCKED and
- * leased for a few minutes, so two processes never send it at once, and
- * one that dies mid-send leaves it to be retried after the lease.
+ * its row stays locked while it is sent, so two processes never send it at
+ * once, and one that dies mid-send frees it at once (its transaction ends
+ * with its connection).
  */
 #ifndef BOXOFFICE_OUTBOX_H
 #define BOXOFFICE_OUTBOX_H

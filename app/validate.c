@@ -165,9 +165,12 @@ bool auth_validate_login(struct json_object *body, const char **email,
 {
 	size_t elen, plen;
 
+	/* A NUL ("\u0000") would cut either short on its way to SQL or
+	 * libsodium: "a@b.c\u0000x" must not sign in as a@b.c. */
 	if (jsonr_string(body, "email", email, &elen) != JSONR_OK ||
 	    jsonr_string(body, "password", password, &plen) != JSONR_OK ||
 	    elen == 0 || elen > 254 || plen == 0 || plen > 1024 ||
+	    memchr(*email, '\0', elen) != NULL ||
 	    memchr(*password, '\0', plen) != NULL)
 		return false;
 	*password_len = plen;

@@ -60,8 +60,8 @@ enum checkin_check checkins_validate_body(struct json_object *body,
 					  struct checkin_input *in);
 
 /*
- * The credentials of a login body: both strings present, email 1-254
- * bytes, password 1-1024 bytes without NUL. Anything else is answered like
+ * The credentials of a login body: both strings present and without NUL,
+ * email 1-254 bytes, password 1-1024 bytes. Anything else is answered like
  * a wrong password, so there is no per-field detail.
  */
 bool auth_validate_login(struct json_object *body, const char **email,

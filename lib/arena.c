@@ -4,6 +4,11 @@
  * The first block is kept across arena_reset(); larger requests get blocks
  * of their own, freed at reset. Cleanups are a singly linked stack allocated
  * from the arena itself, so registering one costs no malloc.
+ *
+ * Under AddressSanitizer the free part of every block is poisoned and each
+ * allocation is followed by a poisoned gap, so reading or writing past an
+ * arena allocation is reported like a heap overflow (one block is a single
+ * malloc, which ASan alone would see as one object).
  */
 #include "arena.h"
 
@@ -12,6 +17,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ASAN 1
+#endif
+#endif
+
+#ifdef ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define REDZONE 16
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define REDZONE 0
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 struct block {
 	struct block *next;
@@ -46,7 +70,14 @@ static struct block *block_new(size_t size)
 	b->next = NULL;
 	b->size = size;
 	b->used = 0;
+	POISON(b->data, size);
 	return b;
+}
+
+static void block_free(struct block *b)
+{
+	UNPOISON(b->data, b->size);
+	free(b);
 }
 
 struct arena *arena_new(size_t hint)
@@ -84,9 +115,10 @@ void arena_reset(struct arena *a)
 		struct block *b = a->head;
 
 		a->head = b->next;
-		free(b);
+		block_free(b);
 	}
 	a->head->used = 0;
+	POISON(a->head->data, a->head->size);
 	a->total = 0;
 }
 
@@ -95,7 +127,7 @@ void arena_free(struct arena *a)
 	if (a == NULL)
 		return;
 	arena_reset(a);
-	free(a->head);
+	block_free(a->head);
 	free(a);
 }
 
@@ -119,8 +151,11 @@ void *arena_alloc(struct arena *a, size_t n)
 		b = nb;
 		off = 0;
 	}
-	b->used = off + n;
+	/* used may pass size by the red zone: the next call then takes a
+	 * new block, as off > size. */
+	b->used = off + n + REDZONE;
 	a->total += n;
+	UNPOISON(b->data + off, n);
 	return b->data + off;
 }
 

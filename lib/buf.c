@@ -143,7 +143,8 @@ bool str_utf8_valid(const char *s, size_t len)
 		if (c < 0x80) {
 			i++;
 			continue;
-		} else if (c >= 0xC2 && c <= 0xDF) {
+		}
+		if (c >= 0xC2 && c <= 0xDF) {
 			n = 1;
 			cp = c & 0x1F;
 		} else if (c >= 0xE0 && c <= 0xEF) {

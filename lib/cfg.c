@@ -111,8 +111,10 @@ int cfg_load(struct cfg *c, cfg_getter get, char *err, size_t errlen)
 			 "BOXOFFICE_PUBLIC_URL must not end with '/'");
 		return -1;
 	}
-	if (strcmp(c->log_level, "debug") && strcmp(c->log_level, "info") &&
-	    strcmp(c->log_level, "warn") && strcmp(c->log_level, "error")) {
+	if (strcmp(c->log_level, "debug") != 0 &&
+	    strcmp(c->log_level, "info") != 0 &&
+	    strcmp(c->log_level, "warn") != 0 &&
+	    strcmp(c->log_level, "error") != 0) {
 		snprintf(err, errlen,
 			 "BOXOFFICE_LOG_LEVEL must be debug, info, warn or error");
 		return -1;

@@ -122,6 +122,10 @@ static void drop(struct db_conn *c)
 	c->nlocks = 0;
 }
 
+static const char PG_OPTIONS[] =
+	"-c TimeZone=UTC -c statement_timeout=10000 "
+	"-c idle_in_transaction_session_timeout=30000";
+
 /*
  * Open the connection. Our options are appended after the caller's
  * conninfo (expand_dbname), so the session always speaks UTC and no
@@ -133,12 +137,7 @@ static int connect_conn(struct db_pool *p, struct db_conn *c)
 		"dbname", "connect_timeout", "application_name", "options",
 		NULL
 	};
-	const char *vals[] = {
-		p->conninfo, "2", "boxoffice",
-		"-c TimeZone=UTC -c statement_timeout=10000 "
-		"-c idle_in_transaction_session_timeout=30000",
-		NULL
-	};
+	const char *vals[] = {p->conninfo, "2", "boxoffice", PG_OPTIONS, NULL};
 
 	drop(c);
 	c->pg = PQconnectdbParams(keys, vals, 1);
@@ -386,6 +385,11 @@ static enum db_status simple(struct db_conn *c, const char *sql)
 	return st;
 }
 
+enum db_status db_command(struct db_conn *c, const char *sql)
+{
+	return c->pg != NULL ? simple(c, sql) : DB_UNAVAILABLE;
+}
+
 /* Sleep a random time in [0, min(100, 2 << attempt)) ms: spread the
  * retries of transactions that collided, so they do not collide again. */
 static void backoff(int attempt)
@@ -396,7 +400,7 @@ static void backoff(int attempt)
 
 	if (seed == 0)
 		seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)&seed;
-	seed = seed * 1103515245u + 12345u;
+	seed = seed * 1103515245U + 12345U;
 	ts.tv_sec = 0;
 	ts.tv_nsec = (long)((seed >> 8) % (unsigned long)(cap_ms * 1000)) *
 		     1000L;

@@ -98,6 +98,12 @@ enum db_status db_tx(struct db_conn *c, struct arena *a, db_tx_fn fn,
 		     void *ctx, int *attempts);
 
 /*
+ * Run a parameterless utility statement (BEGIN, COMMIT, ROLLBACK, SET
+ * LOCAL ...) given as a constant; such statements cannot be prepared.
+ */
+enum db_status db_command(struct db_conn *c, const char *sql);
+
+/*
  * Session advisory lock on `key`, taken before db_tx so that the
  * transaction's snapshot is taken after the wait (see docs/ARCHITECTURE.md).
  * Every successful db_lock must be matched by db_unlock on the same

@@ -238,7 +238,7 @@ const char *http_header(const struct http_req *req, const char *name)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)name[i];
 
-		key[5 + i] = c == '-' ? '_' : (char)toupper(c);
+		key[5 + i] = (char)(c == '-' ? '_' : toupper(c));
 	}
 	key[5 + n] = '\0';
 	return http_env(req->env, key);

@@ -18,7 +18,7 @@
 
 struct arena;
 
-#define HTTP_MAX_BODY (16 * 1024)
+#define HTTP_MAX_BODY 16384	/* 16 KiB */
 #define HTTP_MAX_PARAMS 4
 
 struct http_io {

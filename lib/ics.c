@@ -7,6 +7,14 @@
 
 #include <string.h>
 
+/* Bytes of the UTF-8 sequence a lead byte starts (1 for anything else). */
+static size_t utf8_seq_len(char lead)
+{
+	unsigned char c = (unsigned char)lead;
+
+	return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+}
+
 /*
  * Append one content line "NAME:value" folded at 75 octets: a CRLF and a
  * space before the octet that would exceed it, never inside a UTF-8
@@ -17,8 +25,9 @@ static void line(struct buf *out, const char *name, const char *value,
 {
 	char esc[2048];
 	size_t n = 0, col;
+	const char *v;
 
-	for (const char *v = value; *v != '\0' && n + 2 < sizeof(esc); v++) {
+	for (v = value; *v != '\0' && n + 2 < sizeof(esc); v++) {
 		char c = *v;
 
 		if (escape && (c == '\\' || c == ';' || c == ',')) {
@@ -34,25 +43,24 @@ static void line(struct buf *out, const char *name, const char *value,
 		}
 	}
 	/* A cut in the middle of a UTF-8 sequence by the size limit: drop
-	 * the partial sequence. */
-	while (n > 0 && ((unsigned char)esc[n - 1] & 0xC0) == 0x80)
-		n--;
-	if (n > 0 && ((unsigned char)esc[n - 1] & 0xC0) == 0xC0)
-		n--;
+	 * the partial sequence (only then: a complete last character is
+	 * kept). */
+	if (*v != '\0') {
+		size_t k = n;
+
+		while (k > 0 && n - k < 3 &&
+		       ((unsigned char)esc[k - 1] & 0xC0) == 0x80)
+			k--;
+		if (k > 0 && n - (k - 1) < utf8_seq_len(esc[k - 1]))
+			n = k - 1;
+	}
 
 	buf_puts(out, name);
 	buf_putc(out, ':');
 	col = strlen(name) + 1;
 	for (size_t i = 0; i < n;) {
-		size_t len = 1;
-		unsigned char c = (unsigned char)esc[i];
+		size_t len = utf8_seq_len(esc[i]);
 
-		if (c >= 0xF0)
-			len = 4;
-		else if (c >= 0xE0)
-			len = 3;
-		else if (c >= 0xC0)
-			len = 2;
 		if (i + len > n)
 			len = n - i;
 		if (col + len > 75) {
@@ -66,12 +74,22 @@ static void line(struct buf *out, const char *name, const char *value,
 	buf_append(out, "\r\n", 2);
 }
 
+/* Last second of 9999: a DATE-TIME has four digits for the year. */
+#define ICS_MAX_TIME ((time_t)253402300799)
+
 static void stamp(char out[17], time_t t)
 {
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm);
+	/* Clamped, so gmtime_r cannot fail and the text always fits: an
+	 * unconverted or five-digit year left out[] unterminated. */
+	if (t < 0)
+		t = 0;
+	if (t > ICS_MAX_TIME)
+		t = ICS_MAX_TIME;
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm) != 16)
+		memcpy(out, "19700101T000000Z", 17);
 }
 
 void ics_event(struct buf *out, const struct ics_event *ev)

@@ -23,7 +23,7 @@ struct ics_event {
 /*
  * Append a VCALENDAR with one VEVENT to out: CRLF line ends, text
  * escaped (\\ ; , newline) and lines folded at 75 octets without
- * splitting a UTF-8 sequence.
+ * splitting a UTF-8 sequence. Times outside 1970-9999 are clamped to it.
  */
 void ics_event(struct buf *out, const struct ics_event *ev);
 

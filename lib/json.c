@@ -240,7 +240,8 @@ static bool string(struct scan *s)
 	return false;
 }
 
-static bool value(struct scan *s, int depth)
+/* Recursive, but never deeper than the max_depth jsonr_valid was given. */
+static bool value(struct scan *s, int depth) /* NOLINT(misc-no-recursion) */
 {
 	char c;
 

@@ -69,8 +69,8 @@ enum jsonr_status { JSONR_OK, JSONR_MISSING, JSONR_BAD_TYPE };
 enum jsonr_status jsonr_string(struct json_object *obj, const char *key,
 			       const char **s, size_t *len);
 enum jsonr_status jsonr_int(struct json_object *obj, const char *key,
-			    int64_t *v);
+			    int64_t *out);
 enum jsonr_status jsonr_bool(struct json_object *obj, const char *key,
-			     bool *v);
+			     bool *out);
 
 #endif

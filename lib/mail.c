@@ -223,6 +223,11 @@ static bool needs_encoding(const char *s, size_t n)
 			return true;
 		if (c == '=' && i + 1 < n && s[i + 1] == '?')
 			return true;
+		/* put_header folds at single spaces between words only: a run
+		 * of spaces, or one at either end, could leave a line too
+		 * long or of white space alone. */
+		if (c == ' ' && (i == 0 || i + 1 == n || s[i + 1] == ' '))
+			return true;
 		word = c == ' ' ? 0 : word + 1;
 		if (word > LONG_WORD)
 			return true;
@@ -276,12 +281,41 @@ static void put_quoted(struct buf *out, const char *s, size_t n)
 	buf_putc(out, '"');
 }
 
-/* A display name: an atom run, a quoted string, or encoded-words. */
+/* true when s[0..n) holds an RFC 5322 special, which needs quoting. */
+static bool has_special(const char *s, size_t n)
+{
+	static const char specials[] = "()<>[]:;@\\,.\"";
+
+	for (size_t i = 0; i < n; i++)
+		if (memchr(specials, s[i], sizeof(specials) - 1) != NULL)
+			return true;
+	return false;
+}
+
+/* true when s[0..n) as a quoted string has no word too long to fold:
+ * quoting adds a backslash before each '"' and '\\', and the quotes. */
+static bool quoted_fits(const char *s, size_t n)
+{
+	size_t word = 1;	/* the opening quote */
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == ' ')
+			word = 0;
+		else
+			word += s[i] == '"' || s[i] == '\\' ? 2 : 1;
+		if (word > LONG_WORD)
+			return false;
+	}
+	return word + 1 <= LONG_WORD;
+}
+
+/* A display name: an atom run, a quoted string, or encoded-words. s is
+ * not NUL-terminated (a piece of From, or unquote's copy). */
 static void put_phrase(struct buf *out, const char *s, size_t n)
 {
-	if (needs_encoding(s, n))
+	if (needs_encoding(s, n) || (has_special(s, n) && !quoted_fits(s, n)))
 		encode_words(out, s, n);
-	else if (strcspn(s, "()<>[]:;@\\,.\"") < n)
+	else if (has_special(s, n))
 		put_quoted(out, s, n);
 	else
 		buf_append(out, s, n);
@@ -879,9 +913,7 @@ static int connect_timed(const struct addrinfo *ai, int ms)
 	while (n < 0 && errno == EINTR);
 	if (n == 0)
 		e = ETIMEDOUT;
-	else if (n < 0)
-		e = errno;
-	else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) < 0)
+	else if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) < 0)
 		e = errno;
 	close(fd);
 	return e;

@@ -69,8 +69,9 @@ int mail_render(struct buf *out, const struct mail_msg *m);
  * ASCII, else as RFC 2047 "=?UTF-8?B?...?=" encoded-words separated by
  * spaces, each at most 64 characters (so "Subject: " plus one word fits
  * 76 columns) and never splitting a UTF-8 sequence. Printable ASCII is
- * encoded too when it contains "=?" (it would read as an encoded-word)
- * or a word too long to fold.
+ * encoded too when it contains "=?" (it would read as an encoded-word),
+ * a word too long to fold, or spaces other than single ones between
+ * words (a fold there could leave a line too long or blank).
  */
 void mail_encode_header(struct buf *out, const char *s);
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #define SLOTS 64		/* slot 0 keeps what retired processes counted */
-#define MAGIC 0x626f7831u	/* "box1": bump when the layout changes */
+#define MAGIC 0x626f7831U	/* "box1": bump when the layout changes */
 
 static const int statuses[] = {200, 201, 204, 302, 400, 401, 403, 404, 405,
 			       409, 413, 415, 422, 429, 500, 502, 503, 0};

@@ -8,6 +8,7 @@
 #include "arena.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 static bool char_ok(const char *kind, size_t klen, char c)
@@ -101,9 +102,8 @@ static void allow_add(char *allow, size_t allow_len, const char *name)
 
 	if (strstr(allow, name) != NULL || used + need + 1 > allow_len)
 		return;
-	if (used > 0)
-		strcat(allow, ", ");
-	strcat(allow, name);
+	snprintf(allow + used, allow_len - used, "%s%s", used > 0 ? ", " : "",
+		 name);
 }
 
 enum router_result router_match(const struct route *table, size_t n,

@@ -68,7 +68,10 @@ bool valid_email(const char *s, size_t len)
 			return false;
 	}
 	for (size_t i = local + 1; i <= len; i++) {
-		char c = i < len ? s[i] : '.';
+		char c = '.';	/* the end closes the last label */
+
+		if (i < len)
+			c = s[i];
 
 		if (c == '.') {
 			if (label == 0 || label > 63 || s[i - 1] == '-')

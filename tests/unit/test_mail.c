@@ -327,6 +327,14 @@ static void test_encode_header(void **state)
 		 0},
 		{"€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€", 0},
 		{"🎭🎭🎭🎭🎭🎭🎭🎭🎭🎭🎭🎭🎭🎭🎭🎭🎭🎭", 0},
+		/* Found by fuzz_mime: spaces put_header cannot fold made a
+		 * 92-column Subject line. */
+		{"                                                          "
+		 "                        #",
+		 0},
+		{"two  spaces", 0},
+		{" leading", 0},
+		{"trailing ", 0},
 	};
 	struct arena *a = arena_new(0);
 
@@ -689,6 +697,21 @@ static void test_render_names(void **state)
 		 "=?UTF-8?B?Wm/Dqw==?= <m@example.com>"},
 		{"b@example.org", "=?x?", "b@example.org",
 		 "=?UTF-8?B?PT94Pw==?= <m@example.com>"},
+		/* fuzz_mime: the unquoted name has no NUL; looking for
+		 * specials with strcspn read past it. */
+		{"\"Box Office\" <b@example.org>", NULL,
+		 "Box Office <b@example.org>", "m@example.com"},
+		{"\"Box4 Office\" <boxoffice@teatro.example.org>", "Anna",
+		 "Box4 Office <boxoffice@teatro.example.org>",
+		 "Anna <m@example.com>"},
+		/* fuzz_mime: quoting doubles backslashes, and made an
+		 * 82-column word; such a name goes out encoded. */
+		{"b@example.org",
+		 "\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\"
+		 "\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\",
+		 "b@example.org",
+		 "=?UTF-8?B?XFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxcXFxc?= "
+		 "=?UTF-8?B?XA==?= <m@example.com>"},
 	};
 	struct arena *a = arena_new(0);
 
@@ -726,6 +749,9 @@ static void test_render_long_subject(void **state)
 		"Il tuo biglietto per «La locandiera» di Carlo Goldoni al "
 		"Teatro del Ponte, sabato 14 dicembre alle 21:00 — porte "
 		"aperte alle 20:30, è gradita la puntualità ✓",
+		/* fuzz_mime: a run of spaces is no place to fold. */
+		"La locandiera                                               "
+		"                                         (replica)",
 	};
 	struct arena *a = arena_new(0);
 

@@ -146,6 +146,45 @@ static void test_ics(void **state)
 	arena_free(a);
 }
 
+/* Found by fuzz_mime: text ending in a non-ASCII character lost it, and a
+ * time gmtime cannot convert (or a five-digit year) left the stamp
+ * unterminated. */
+static void test_ics_edges(void **state)
+{
+	(void)state;
+	static const struct {
+		time_t start;
+		const char *summary, *want;
+	} cases[] = {
+		{1795897800, "Caffè", "SUMMARY:Caffè\r\n"},
+		{1795897800, "Teatro “Nuovo”", "SUMMARY:Teatro “Nuovo”\r\n"},
+		{1795897800, "🎭", "SUMMARY:🎭\r\n"},
+		{253402300799, "x", "DTSTART:99991231T235959Z\r\n"},
+		{253402300799 + 7200, "x", "DTSTART:99991231T235959Z\r\n"},
+		{INT64_MAX, "x", "DTSTART:99991231T235959Z\r\n"},
+		{-1, "x", "DTSTART:19700101T000000Z\r\n"},
+	};
+	struct arena *a = arena_new(0);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ics_event ev = {
+			.uid = "r1@boxoffice",
+			.start = cases[i].start,
+			.end = cases[i].start,
+			.summary = cases[i].summary,
+		};
+		struct buf b;
+
+		buf_init(&b, a, 64);
+		ics_event(&b, &ev);
+		assert_false(b.failed);
+		if (strstr(b.data, cases[i].want) == NULL)
+			fail_msg("case %zu: no %s in\n%s", i, cases[i].want,
+				 b.data);
+	}
+	arena_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +192,7 @@ int main(void)
 		cmocka_unit_test(test_email),
 		cmocka_unit_test(test_phone),
 		cmocka_unit_test(test_ics),
+		cmocka_unit_test(test_ics_edges),
 	};
 	return cmocka_run_group_tests_name("valid", tests, NULL, NULL);
 }

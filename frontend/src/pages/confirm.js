@@ -1,0 +1,191 @@
+// Confirmation page /confirm#<token>, opened from the email. The token is in
+// the fragment, so it never reaches a server log; the page POSTs it to
+// /api/reservations/confirm (which is idempotent: reopening the link shows
+// the same ticket) and offers the QR, add-to-calendar and cancellation.
+import '../styles/base.css';
+import '../strings/public.js';
+import { api } from '../lib/api.js';
+import { focus, h, icon, replace } from '../lib/dom.js';
+import { t } from '../lib/i18n.js';
+import { icsUrl } from '../lib/ics.js';
+import { errorText, loading, messagePage, mount, setTitle } from '../lib/layout.js';
+import { venueLine } from '../lib/show-bits.js';
+import { codeLine, details, qrBlock, statusPill, tokenOf } from '../lib/ticket-view.js';
+
+const token = decodeURIComponent(location.hash.slice(1)).trim();
+const TOKEN_RE = /^[A-Za-z0-9_-]{20,100}$/;
+
+let phase = 'working'; // working | confirmed | cancelled | invalid | expired | started | error
+let res = null; // the confirm response
+let perfInfo = null; // GET /api/performances/{id}: duration for the calendar
+let error = null;
+let asking = false;
+let cancelling = false;
+let cancelError = null;
+let calendarUrl = null;
+
+function render(main) {
+  switch (phase) {
+    case 'working':
+      setTitle(t('confirm.title'));
+      replace(main, h('div', { class: 'message' }, loading(), h('p', { class: 'visually-hidden' }, t('confirm.working'))));
+      return;
+    case 'invalid':
+      return page(main, 'error', 'confirm.invalid_title', 'confirm.invalid_text');
+    case 'expired':
+      return page(main, 'info', 'confirm.expired_title', 'confirm.expired_text', true);
+    case 'started':
+      return page(main, 'info', 'confirm.started_title', 'confirm.started_text');
+    case 'cancelled':
+      return page(main, 'gone', 'confirm.cancelled_title', 'confirm.cancelled_text', true);
+    case 'error':
+      setTitle(t('error.title'));
+      replace(main, messagePage({
+        title: t('error.title'),
+        text: errorText(error),
+        actions: [h('button', { type: 'button', class: 'btn', onclick: confirm }, t('retry'))],
+      }));
+      return;
+    default:
+      renderConfirmed(main);
+  }
+}
+
+function page(main, kind, title, text, bookAgain = false) {
+  setTitle(t(title));
+  const slug = res?.reservation?.performance?.show?.slug;
+  replace(main, messagePage({
+    kind,
+    title: t(title),
+    text: t(text),
+    actions: [
+      bookAgain && slug ? h('a', { class: 'btn', href: `/shows/${slug}` }, t('confirm.book_again')) : null,
+      h('a', { class: bookAgain && slug ? 'btn btn--secondary' : 'btn', href: '/' }, t('back.home')),
+    ].filter(Boolean),
+  }));
+}
+
+function renderConfirmed(main) {
+  const r = res.reservation;
+  const p = r.performance;
+  setTitle(t('confirm.done'), p.show.title);
+  replace(main,
+    h('section', { class: 'ticket', 'aria-labelledby': 'ticket-title' },
+      h('div', { class: 'ticket__head' },
+        h('p', { class: 'ticket__status' }, statusPill('confirmed')),
+        h('h1', { id: 'ticket-title', tabindex: '-1' }, t('confirm.done')),
+        h('p', {}, t('confirm.hello', { name: r.name })),
+        h('p', { class: 'summary__title' }, p.show.title)),
+      qrBlock(res.ticket),
+      h('p', { class: 'qr-help' }, t('confirm.qr_help')),
+      details({ starts_at: p.starts_at, venue: p.venue, seats: r.seats }),
+      h('p', { class: 'actions' },
+        h('a', {
+          class: 'btn',
+          id: 'add-to-calendar',
+          href: calendar(),
+          download: `${p.show.slug}.ics`,
+          type: 'text/calendar',
+        }, icon('calendar'), t('confirm.calendar')),
+        h('a', { class: 'btn btn--secondary', href: res.ticket.url }, t('confirm.open_ticket'))),
+      codeLine(tokenOf(res.ticket.url)),
+      cancelArea()));
+}
+
+function calendar() {
+  if (calendarUrl) return calendarUrl;
+  const p = res.reservation.performance;
+  calendarUrl = icsUrl({
+    uid: `${tokenOf(res.ticket.url).slice(0, 16)}@boxoffice`,
+    start: p.starts_at,
+    minutes: perfInfo?.show?.duration_minutes,
+    title: p.show.title,
+    location: venueLine(p.venue),
+    url: res.ticket.url,
+    description: `${t('seats', { n: res.reservation.seats })} \u2014 ${res.ticket.url}`,
+  });
+  return calendarUrl;
+}
+
+function cancelArea() {
+  const status = h('p', { id: 'cancel-status', role: 'status', class: cancelError ? 'alert' : '' }, cancelError ?? '');
+  if (!asking) {
+    return h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'btn btn--secondary', id: 'cancel-button', onclick: () => ask(true) },
+        t('confirm.cancel')),
+      status);
+  }
+  return h('div', { class: 'confirm-box', role: 'group', 'aria-labelledby': 'cancel-question' },
+    h('p', { id: 'cancel-question' }, t('confirm.cancel_ask')),
+    h('p', { class: 'actions' },
+      h('button', {
+        type: 'button', class: 'btn btn--danger', id: 'cancel-yes', disabled: cancelling,
+        'aria-busy': cancelling ? 'true' : null, onclick: cancel,
+      }, cancelling ? t('confirm.cancelling') : t('confirm.cancel_yes')),
+      h('button', { type: 'button', class: 'btn btn--secondary', id: 'cancel-no', onclick: () => ask(false) },
+        t('confirm.cancel_no'))),
+    status);
+}
+
+function ask(on) {
+  asking = on;
+  cancelError = null;
+  app.redraw();
+  document.getElementById(on ? 'cancel-no' : 'cancel-button')?.focus();
+}
+
+async function cancel() {
+  cancelling = true;
+  app.redraw();
+  document.getElementById('cancel-yes')?.focus();
+  try {
+    await api('/api/reservations/cancel', { method: 'POST', body: { token } });
+    phase = 'cancelled';
+    cancelling = false;
+    asking = false;
+    app.redraw();
+    focus(document.getElementById('message-title'));
+  } catch (err) {
+    cancelling = false;
+    cancelError = err.code === 'checked_in' ? t('confirm.checked_in')
+      : err.code === 'performance_started' ? t('confirm.started_text')
+        : err.code === 'invalid_token' ? t('confirm.invalid_text') : errorText(err);
+    app.redraw();
+    document.getElementById('cancel-status')?.focus();
+  }
+}
+
+async function confirm() {
+  if (!TOKEN_RE.test(token)) {
+    phase = 'invalid';
+    app.redraw();
+    return;
+  }
+  phase = 'working';
+  app.redraw();
+  try {
+    res = await api('/api/reservations/confirm', { method: 'POST', body: { token } });
+    try {
+      perfInfo = (await api(`/api/performances/${res.reservation.performance.id}`)).performance;
+    } catch {
+      perfInfo = null; // the calendar falls back to two hours
+    }
+    phase = 'confirmed';
+  } catch (err) {
+    error = err;
+    phase = {
+      invalid_token: 'invalid',
+      not_found: 'invalid',
+      cancelled: 'cancelled',
+      not_enough_seats: 'expired',
+      performance_started: 'started',
+    }[err.code] ?? 'error';
+  }
+  app.redraw();
+  focus(document.getElementById(phase === 'confirmed' ? 'ticket-title' : 'message-title'));
+}
+
+const app = mount(render);
+confirm();
+// A link pasted into the same tab (hash change only) is a new token.
+window.addEventListener('hashchange', () => location.reload());
