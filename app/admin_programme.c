@@ -176,24 +176,6 @@ static const char SQL_PERFORMANCE_CANCEL[] =
  * NULL to take one: a handler never holds two, which under load could
  * leave every thread holding one and waiting for another.
  */
-static int document(struct http_req *req, struct http_res *res,
-		    struct db_conn *c, const char *sql, const char *param,
-		    const char *key, int status)
-{
-	const char *params[1] = {param};
-	PGresult *r;
-	int st;
-
-	if (c == NULL && (c = app_db(req, res)) == NULL)
-		return res->status;
-	st = db_query(c, req->arena, sql, 1, params, &r);
-	if (st != DB_OK)
-		return app_db_error(res, st);
-	if (PQntuples(r) == 0)
-		return http_error(res, 404, "not_found", "no such resource");
-	return app_json_wrap(res, status, key, db_val(r, 0, 0));
-}
-
 /* The answer to an audit_tx() write of a venue or a show. */
 static int written(struct http_req *req, struct http_res *res,
 		   enum db_status st, PGresult *row, int status,
@@ -248,22 +230,13 @@ static bool venue_input(struct arena *a, struct json_object *body,
 
 int admin_venues_list(struct http_req *req, struct http_res *res)
 {
-	struct db_conn *c = app_db(req, res);
-	PGresult *r;
-	int st;
-
-	if (c == NULL)
-		return res->status;
-	st = db_query(c, req->arena, SQL_VENUES, 0, NULL, &r);
-	if (st != DB_OK)
-		return app_db_error(res, st);
-	return app_json_wrap(res, 200, "venues", db_val(r, 0, 0));
+	return app_document(req, res, 200, SQL_VENUES, NULL, "venues");
 }
 
 int admin_venues_get(struct http_req *req, struct http_res *res)
 {
-	return document(req, res, NULL, SQL_VENUE, http_param(req, "id"),
-			"venue", 200);
+	return app_document(req, res, 200, SQL_VENUE, http_param(req, "id"),
+			    "venue");
 }
 
 static int venue_write(struct http_req *req, struct http_res *res,
@@ -387,22 +360,13 @@ static bool show_input(struct arena *a, struct json_object *body,
 
 int admin_shows_list(struct http_req *req, struct http_res *res)
 {
-	struct db_conn *c = app_db(req, res);
-	PGresult *r;
-	int st;
-
-	if (c == NULL)
-		return res->status;
-	st = db_query(c, req->arena, SQL_SHOWS, 0, NULL, &r);
-	if (st != DB_OK)
-		return app_db_error(res, st);
-	return app_json_wrap(res, 200, "shows", db_val(r, 0, 0));
+	return app_document(req, res, 200, SQL_SHOWS, NULL, "shows");
 }
 
 int admin_shows_get(struct http_req *req, struct http_res *res)
 {
-	return document(req, res, NULL, SQL_SHOW, http_param(req, "id"),
-			"show", 200);
+	return app_document(req, res, 200, SQL_SHOW, http_param(req, "id"),
+			    "show");
 }
 
 static int show_write(struct http_req *req, struct http_res *res,
@@ -556,8 +520,8 @@ int admin_performances_list(struct http_req *req, struct http_res *res)
 
 int admin_performances_get(struct http_req *req, struct http_res *res)
 {
-	return document(req, res, NULL, SQL_PERFORMANCE,
-			http_param(req, "id"), "performance", 200);
+	return app_document(req, res, 200, SQL_PERFORMANCE,
+			    http_param(req, "id"), "performance");
 }
 
 int admin_performances_create(struct http_req *req, struct http_res *res)
@@ -598,8 +562,8 @@ int admin_performances_create(struct http_req *req, struct http_res *res)
 	log_event(LOG_INFO, req->request_id, "performance_created",
 		  "performance %s by user %s", db_val(row, 0, 1),
 		  auth_user(req)->id_text);
-	return document(req, res, c, SQL_PERFORMANCE, db_val(row, 0, 1),
-			"performance", 201);
+	return app_document(req, res, 201, SQL_PERFORMANCE, db_val(row, 0, 1),
+			    "performance");
 }
 
 int admin_performances_update(struct http_req *req, struct http_res *res)
@@ -641,8 +605,8 @@ int admin_performances_update(struct http_req *req, struct http_res *res)
 	log_event(LOG_INFO, req->request_id, "performance_updated",
 		  "performance %s by user %s", http_param(req, "id"),
 		  auth_user(req)->id_text);
-	return document(req, res, c, SQL_PERFORMANCE, http_param(req, "id"),
-			"performance", 200);
+	return app_document(req, res, 200, SQL_PERFORMANCE,
+			    http_param(req, "id"), "performance");
 }
 
 int admin_performances_cancel(struct http_req *req, struct http_res *res)
@@ -666,6 +630,6 @@ int admin_performances_cancel(struct http_req *req, struct http_res *res)
 	if (strcmp(result, "cancelled") == 0)
 		log_event(LOG_INFO, req->request_id, "performance_cancelled",
 			  "performance %s by user %s", params[0], params[1]);
-	return document(req, res, c, SQL_PERFORMANCE, params[0],
-			"performance", 200);
+	return app_document(req, res, 200, SQL_PERFORMANCE, params[0],
+			    "performance");
 }

@@ -115,16 +115,7 @@ static int new_password(char pw[21], char hash[crypto_pwhash_STRBYTES])
 
 int admin_users_list(struct http_req *req, struct http_res *res)
 {
-	struct db_conn *c = app_db(req, res);
-	PGresult *r;
-	int st;
-
-	if (c == NULL)
-		return res->status;
-	st = db_query(c, req->arena, SQL_USERS, 0, NULL, &r);
-	if (st != DB_OK)
-		return app_db_error(res, st);
-	return app_json_wrap(res, 200, "users", db_val(r, 0, 0));
+	return app_document(req, res, 200, SQL_USERS, NULL, "users");
 }
 
 int admin_users_create(struct http_req *req, struct http_res *res)

@@ -70,6 +70,15 @@ int app_call(struct http_req *req, struct http_res *res, struct db_conn *c,
 /* GET /admin as a page: redirect browsers to the admin UI. */
 int app_admin_page(struct http_req *req, struct http_res *res);
 
+/*
+ * Run sql (a statement with one text parameter, or none when param is
+ * NULL) that returns one JSON text, and answer with status and
+ * {"<key>": <json>} (or the JSON itself when key is NULL); 404 not_found
+ * when it returns no row. Returns the status.
+ */
+int app_document(struct http_req *req, struct http_res *res, int status,
+		 const char *sql, const char *param, const char *key);
+
 /* Write a JSON object {"<key>": <json>} as the body, with status. */
 int app_json_wrap(struct http_res *res, int status, const char *key,
 		  const char *json);

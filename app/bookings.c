@@ -137,15 +137,31 @@ static void info_from_row(struct info *in, PGresult *r)
 	}
 }
 
-/* The reservation of a confirm token; 0, or an answered HTTP status. */
-static int reservation_info(struct http_req *req, struct http_res *res,
-			    struct db_conn *c, const char *hash,
-			    struct info *in)
+/*
+ * What confirm and cancel start with: the body's confirm token, its hash,
+ * and the reservation it belongs to. 0 with all three set, or an answered
+ * HTTP status (400, 404 invalid_token, 503).
+ */
+static int token_reservation(struct http_req *req, struct http_res *res,
+			     const char **confirm,
+			     char hash[TOK_HASH_HEX_LEN + 1], struct info *in)
 {
+	struct json_object *body = json_body(req, res);
 	const char *params[2] = {hash, app.cfg.timezone};
+	struct db_conn *c;
 	PGresult *r;
-	int st = db_query(c, req->arena, SQL_RES_INFO, 2, params, &r);
+	int st;
 
+	if (body == NULL)
+		return res->status;
+	*confirm = bookings_token_field(body);
+	if (*confirm == NULL || tok_hash_hex(*confirm, hash) < 0)
+		return http_error(res, 404, "invalid_token",
+				  "this link is not valid");
+	c = app_db(req, res);
+	if (c == NULL)
+		return res->status;
+	st = db_query(c, req->arena, SQL_RES_INFO, 2, params, &r);
 	if (st != DB_OK)
 		return app_db_error(res, st);
 	if (PQntuples(r) == 0)
@@ -304,25 +320,13 @@ static int confirmed_answer(struct http_req *req, struct http_res *res,
 
 int bookings_confirm(struct http_req *req, struct http_res *res)
 {
-	struct json_object *body = json_body(req, res);
-	const char *confirm, *result;
+	const char *confirm = NULL, *result;
 	char ticket[TOK_LEN + 1], hash[TOK_HASH_HEX_LEN + 1];
-	struct db_conn *c;
 	struct info in;
 	struct buf mail;
 	PGresult *row;
-	int st;
+	int st = token_reservation(req, res, &confirm, hash, &in);
 
-	if (body == NULL)
-		return res->status;
-	confirm = bookings_token_field(body);
-	if (confirm == NULL || tok_hash_hex(confirm, hash) < 0)
-		return http_error(res, 404, "invalid_token",
-				  "this link is not valid");
-	c = app_db(req, res);
-	if (c == NULL)
-		return res->status;
-	st = reservation_info(req, res, c, hash, &in);
 	if (st != 0)
 		return st;
 	/* 0 means in was filled (clang-analyzer cannot see that the error
@@ -347,8 +351,8 @@ int bookings_confirm(struct http_req *req, struct http_res *res)
 	{
 		const char *params[2] = {hash, mail.data};
 
-		st = app_call(req, res, c, in.performance_id, SQL_CONFIRM, 2,
-			      params, &row);
+		st = app_call(req, res, app_db(req, res), in.performance_id,
+			      SQL_CONFIRM, 2, params, &row);
 		if (st != 0)
 			return st;
 	}
@@ -380,24 +384,12 @@ int bookings_confirm(struct http_req *req, struct http_res *res)
 
 int bookings_cancel(struct http_req *req, struct http_res *res)
 {
-	struct json_object *body = json_body(req, res);
-	const char *confirm, *result;
+	const char *confirm = NULL, *result;
 	char hash[TOK_HASH_HEX_LEN + 1];
-	struct db_conn *c;
 	struct info in;
 	PGresult *row;
-	int st;
+	int st = token_reservation(req, res, &confirm, hash, &in);
 
-	if (body == NULL)
-		return res->status;
-	confirm = bookings_token_field(body);
-	if (confirm == NULL || tok_hash_hex(confirm, hash) < 0)
-		return http_error(res, 404, "invalid_token",
-				  "this link is not valid");
-	c = app_db(req, res);
-	if (c == NULL)
-		return res->status;
-	st = reservation_info(req, res, c, hash, &in);
 	if (st != 0)
 		return st;
 	{
@@ -405,8 +397,8 @@ int bookings_cancel(struct http_req *req, struct http_res *res)
 
 		/* in was filled: see bookings_confirm. */
 		/* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage) */
-		st = app_call(req, res, c, in.performance_id, SQL_CANCEL, 1,
-			      params, &row);
+		st = app_call(req, res, app_db(req, res), in.performance_id,
+			      SQL_CANCEL, 1, params, &row);
 		if (st != 0)
 			return st;
 	}

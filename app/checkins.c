@@ -217,36 +217,14 @@ int checkins_create(struct http_req *req, struct http_res *res)
 	return o->status;
 }
 
-static int document(struct http_req *req, struct http_res *res,
-		    const char *sql, const char *param, const char *key)
-{
-	struct db_conn *c = app_db(req, res);
-	const char *params[1] = {param};
-	PGresult *r;
-	int st;
-
-	if (c == NULL)
-		return res->status;
-	st = db_query(c, req->arena, sql, param ? 1 : 0, param ? params : NULL,
-		      &r);
-	if (st != DB_OK)
-		return app_db_error(res, st);
-	if (PQntuples(r) == 0)
-		return http_error(res, 404, "not_found", "no such performance");
-	if (key == NULL) {
-		buf_puts(&res->body, db_val(r, 0, 0));
-		return 200;
-	}
-	return app_json_wrap(res, 200, key, db_val(r, 0, 0));
-}
-
 int checkins_performance(struct http_req *req, struct http_res *res)
 {
-	return document(req, res, SQL_PERFORMANCE_CHECKINS,
-			http_param(req, "id"), NULL);
+	return app_document(req, res, 200, SQL_PERFORMANCE_CHECKINS,
+			    http_param(req, "id"), NULL);
 }
 
 int checkins_performances(struct http_req *req, struct http_res *res)
 {
-	return document(req, res, SQL_STAFF_PERFORMANCES, NULL, "performances");
+	return app_document(req, res, 200, SQL_STAFF_PERFORMANCES, NULL,
+			    "performances");
 }

@@ -108,6 +108,30 @@ int app_db_error(struct http_res *res, int st)
 	return http_error(res, 500, "internal_error", "internal error");
 }
 
+int app_document(struct http_req *req, struct http_res *res, int status,
+		 const char *sql, const char *param, const char *key)
+{
+	struct db_conn *c = app_db(req, res);
+	const char *params[1] = {param};
+	PGresult *r;
+	int st;
+
+	if (c == NULL)
+		return res->status;
+	st = db_query(c, req->arena, sql, param != NULL ? 1 : 0,
+		      param != NULL ? params : NULL, &r);
+	if (st != DB_OK)
+		return app_db_error(res, st);
+	if (PQntuples(r) == 0)
+		return http_error(res, 404, "not_found", "no such resource");
+	if (key == NULL) {
+		res->status = status;
+		buf_puts(&res->body, db_val(r, 0, 0));
+		return status;
+	}
+	return app_json_wrap(res, status, key, db_val(r, 0, 0));
+}
+
 int app_json_wrap(struct http_res *res, int status, const char *key,
 		  const char *json)
 {

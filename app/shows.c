@@ -72,50 +72,38 @@ static const char SQL_VENUES[] =
 	" '[]')::text FROM venues v";
 
 /*
- * Run a statement returning zero or one JSON text and answer with
- * {"<key>": <json>}, or 404 when there is no row.
+ * The programme is the same for everyone and holds no personal data:
+ * nginx may serve it for a second (docs/ARCHITECTURE.md, "Microcache").
+ * Booking always checks availability live. 404s are not cached.
  */
-static int one_document(struct http_req *req, struct http_res *res,
-			const char *sql, const char *param, const char *key)
+static int public_document(struct http_req *req, struct http_res *res,
+			   const char *sql, const char *param, const char *key)
 {
-	struct db_conn *c = app_db(req, res);
-	const char *params[1] = {param};
-	PGresult *r;
-	int st;
+	int status = app_document(req, res, 200, sql, param, key);
 
-	if (c == NULL)
-		return res->status;
-	st = db_query(c, req->arena, sql, param != NULL ? 1 : 0,
-		      param != NULL ? params : NULL, &r);
-	if (st != DB_OK)
-		return app_db_error(res, st);
-	if (PQntuples(r) == 0)
-		return http_error(res, 404, "not_found", "no such resource");
-	/* The programme is the same for everyone and holds no personal
-	 * data: nginx may serve it for a second (docs/ARCHITECTURE.md,
-	 * "Microcache"). Booking always checks availability live. */
-	http_res_header(res, "Cache-Control", "public, max-age=1");
-	return app_json_wrap(res, 200, key, db_val(r, 0, 0));
+	if (status == 200)
+		http_res_header(res, "Cache-Control", "public, max-age=1");
+	return status;
 }
 
 int shows_list(struct http_req *req, struct http_res *res)
 {
-	return one_document(req, res, SQL_SHOWS, NULL, "shows");
+	return public_document(req, res, SQL_SHOWS, NULL, "shows");
 }
 
 int shows_get(struct http_req *req, struct http_res *res)
 {
-	return one_document(req, res, SQL_SHOW, http_param(req, "slug"),
+	return public_document(req, res, SQL_SHOW, http_param(req, "slug"),
 			    "show");
 }
 
 int shows_performance(struct http_req *req, struct http_res *res)
 {
-	return one_document(req, res, SQL_PERFORMANCE, http_param(req, "id"),
+	return public_document(req, res, SQL_PERFORMANCE, http_param(req, "id"),
 			    "performance");
 }
 
 int shows_venues(struct http_req *req, struct http_res *res)
 {
-	return one_document(req, res, SQL_VENUES, NULL, "venues");
+	return public_document(req, res, SQL_VENUES, NULL, "venues");
 }
