@@ -10,6 +10,7 @@
  * one would deadlock with kept connections). The threads share one
  * PostgreSQL pool. The main thread only waits for SIGTERM/SIGINT, then
  * stops the idle threads and lets the busy ones finish their request.
+ * Any of SIGTERM, SIGQUIT, SIGINT, SIGHUP, SIGUSR1 stops it so.
  */
 #include "app.h"
 #include "auth.h"
@@ -173,12 +174,17 @@ static int serve(void)
 	sigaction(SIG_WAKE, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	/* Only the main thread takes SIGTERM/SIGINT; threads inherit the
-	 * mask, and also start with SIG_WAKE blocked. */
+	/* Only the main thread takes the stop signals; threads inherit the
+	 * mask, and also start with SIG_WAKE blocked. Every signal multiwatch
+	 * may use to end its children means "finish, then exit": Debian's
+	 * multiwatch forwards SIGQUIT on shutdown whatever -s says, and the
+	 * default action of SIGQUIT would drop the requests in flight. */
 	sigemptyset(&stopset);
 	sigaddset(&stopset, SIGTERM);
 	sigaddset(&stopset, SIGINT);
 	sigaddset(&stopset, SIGHUP);
+	sigaddset(&stopset, SIGQUIT);
+	sigaddset(&stopset, SIGUSR1);
 	sigaddset(&stopset, SIG_WAKE);
 	pthread_sigmask(SIG_BLOCK, &stopset, NULL);
 	sigdelset(&stopset, SIG_WAKE);
@@ -205,10 +211,8 @@ static int serve(void)
 	log_event(LOG_INFO, NULL, "worker_started", "%d threads, pool %d",
 		  started, app.cfg.pool_size);
 
-	do {
-		if (sigwait(&stopset, &sig) != 0)
-			sig = SIGTERM;
-	} while (sig == SIGHUP);	/* nothing to reload yet */
+	if (sigwait(&stopset, &sig) != 0)
+		sig = SIGTERM;
 
 	atomic_store(&stopping, true);
 	log_event(LOG_INFO, NULL, "worker_stopping",

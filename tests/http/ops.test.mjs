@@ -104,6 +104,29 @@ describe('metrics', () => {
   });
 });
 
+describe('graceful stop', () => {
+  test('SIGTERM lets a request in flight finish before the worker exits', async () => {
+    const perf = await makePerformance(stack, { capacity: 10 });
+    // Another session holds the performance's lock for 3 s: the booking
+    // below waits for it inside a worker, in flight.
+    const holder = stack.run('psql', '-X', '-q', '-c',
+      `SELECT pg_advisory_lock(${perf}); SELECT pg_sleep(3); SELECT pg_advisory_unlock(${perf})`);
+    await new Promise((r) => setTimeout(r, 500));
+    const pending = book(stack, perf, { name: 'In flight', email: visitor('g'), seats: 2 });
+    await new Promise((r) => setTimeout(r, 500));
+    const t0 = Date.now();
+    await stack.run('workers-stop'); // SIGTERM through multiwatch
+    const answer = await pending;
+    await holder;
+    assert.equal(answer.status, 201, answer.text);
+    assert.ok(Date.now() - t0 >= 1500, 'the stop waited for the request');
+    assert.equal(await stack.psql(`SELECT count(*) FROM reservations WHERE performance_id = ${perf}`), '1');
+    assert.match(stack.logs(200), /worker_stopped/);
+    await stack.run('workers-start');
+    await waitFor(async () => (await api(stack, '/api/health')).status === 200, { what: 'the workers to be back' });
+  });
+});
+
 describe('data lifecycle', () => {
   test('personal data is purged after the configured days; the counts stay', async () => {
     const old = await makePerformance(stack, { startsIn: '-200 days' });

@@ -157,6 +157,18 @@ describe('sign-in and sessions', () => {
     assert.equal((await as(s, '/api/auth/me')).status, 401);
   });
 
+  test('the cookie is Secure when the public URL is https', async () => {
+    const https = await startStack({ env: { BOXOFFICE_PUBLIC_URL: 'https://tickets.example.org', BOXOFFICE_RATE_LIMITS: 'off' } });
+    try {
+      const r = await post(https, '/api/auth/login', STAFF);
+      assert.equal(r.status, 200);
+      assert.match(r.headers.get('set-cookie'), /; Secure(;|$)/);
+      https.checkSanitizers();
+    } finally {
+      await https.stop();
+    }
+  });
+
   test('unknown user and wrong password: the same 401, in comparable time', async () => {
     const times = { wrong: [], unknown: [] };
     let bodies = new Set();
