@@ -424,39 +424,41 @@ int bookings_cancel(struct http_req *req, struct http_res *res)
 	return http_error(res, 404, "invalid_token", "this link is not valid");
 }
 
-/* The hash of the {token} route capture, or NULL after a 404. */
-static const char *ticket_hash(struct http_req *req, struct http_res *res,
-			       char hash[TOK_HASH_HEX_LEN + 1])
+/*
+ * The row sql returns for the ticket of the {token} route capture: 0 with
+ * *r set, or an answered status (404 unknown_ticket, 503).
+ */
+static int ticket_row(struct http_req *req, struct http_res *res,
+		      const char *sql, PGresult **r)
 {
 	const char *t = http_param(req, "token");
+	char hash[TOK_HASH_HEX_LEN + 1];
+	const char *params[1] = {hash};
+	struct db_conn *c;
+	int st;
 
-	if (t == NULL || tok_hash_hex(t, hash) < 0) {
-		http_error(res, 404, "unknown_ticket", "no such ticket");
-		return NULL;
-	}
-	return hash;
+	if (t == NULL || tok_hash_hex(t, hash) < 0)
+		return http_error(res, 404, "unknown_ticket", "no such ticket");
+	c = app_db(req, res);
+	if (c == NULL)
+		return res->status;
+	st = db_query(c, req->arena, sql, 1, params, r);
+	if (st != DB_OK)
+		return app_db_error(res, st);
+	if (PQntuples(*r) == 0)
+		return http_error(res, 404, "unknown_ticket", "no such ticket");
+	return 0;
 }
 
 int bookings_ticket(struct http_req *req, struct http_res *res)
 {
-	char hash[TOK_HASH_HEX_LEN + 1];
-	const char *params[1] = {hash};
 	const char *t = http_param(req, "token");
 	const char *doc;
-	struct db_conn *c;
-	PGresult *r;
-	int st;
+	PGresult *r = NULL;
+	int st = ticket_row(req, res, SQL_TICKET, &r);
 
-	if (ticket_hash(req, res, hash) == NULL)
-		return res->status;
-	c = app_db(req, res);
-	if (c == NULL)
-		return res->status;
-	st = db_query(c, req->arena, SQL_TICKET, 1, params, &r);
-	if (st != DB_OK)
-		return app_db_error(res, st);
-	if (PQntuples(r) == 0)
-		return http_error(res, 404, "unknown_ticket", "no such ticket");
+	if (st != 0)
+		return st;
 	/* PostgreSQL built the ticket object; add the links (which need the
 	 * token it never sees) before its closing brace. */
 	doc = db_val(r, 0, 0);
@@ -473,23 +475,12 @@ int bookings_ticket(struct http_req *req, struct http_res *res)
 
 static int qr(struct http_req *req, struct http_res *res, bool svg)
 {
-	char hash[TOK_HASH_HEX_LEN + 1];
-	const char *params[1] = {hash};
 	const char *url;
-	struct db_conn *c;
-	PGresult *r;
-	int st;
+	PGresult *r = NULL;
+	int st = ticket_row(req, res, SQL_TICKET_EXISTS, &r);
 
-	if (ticket_hash(req, res, hash) == NULL)
-		return res->status;
-	c = app_db(req, res);
-	if (c == NULL)
-		return res->status;
-	st = db_query(c, req->arena, SQL_TICKET_EXISTS, 1, params, &r);
-	if (st != DB_OK)
-		return app_db_error(res, st);
-	if (PQntuples(r) == 0)
-		return http_error(res, 404, "unknown_ticket", "no such ticket");
+	if (st != 0)
+		return st;
 	url = arena_printf(req->arena, "%s/t/%s", app.cfg.public_url,
 			   http_param(req, "token"));
 	if (url == NULL || (svg ? qr_svg(req->arena, url, &res->body)
