@@ -69,8 +69,6 @@ int admin_fields_answer(struct http_res *res, struct admin_fields *f);
 int admin_field_answer(struct http_res *res, struct arena *a,
 		       const char *name, const char *code);
 
-/* The body as a JSON object, or NULL after answering 400 invalid_json. */
-struct json_object *admin_body(struct http_req *req, struct http_res *res);
 
 /*
  * What a reader found. A create reads with ADMIN_REQUIRED; an update

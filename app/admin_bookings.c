@@ -267,7 +267,7 @@ int admin_reservations_list(struct http_req *req, struct http_res *res)
 
 int admin_reservations_status(struct http_req *req, struct http_res *res)
 {
-	struct json_object *body = admin_body(req, res);
+	struct json_object *body = app_json_body(req, res);
 	const char *id = http_param(req, "id");
 	const char *status, *result;
 	struct admin_fields f;

@@ -50,18 +50,6 @@ int admin_field_answer(struct http_res *res, struct arena *a,
 	return admin_fields_answer(res, &f);
 }
 
-struct json_object *admin_body(struct http_req *req, struct http_res *res)
-{
-	struct json_object *o = NULL;
-
-	if (req->body != NULL)
-		o = jsonr_parse_object(req->arena, req->body, req->body_len);
-	if (o == NULL)
-		http_error(res, 400, "invalid_json",
-			   "the body must be a JSON object");
-	return o;
-}
-
 /*
  * The member `key`: ADMIN_SET with *v when it has a value, else what an
  * absent or null member means under flags (recording "required").

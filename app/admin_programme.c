@@ -242,7 +242,7 @@ int admin_venues_get(struct http_req *req, struct http_res *res)
 static int venue_write(struct http_req *req, struct http_res *res,
 		       bool create)
 {
-	struct json_object *body = admin_body(req, res);
+	struct json_object *body = app_json_body(req, res);
 	struct admin_fields f;
 	struct venue_in in;
 	struct db_conn *c;
@@ -372,7 +372,7 @@ int admin_shows_get(struct http_req *req, struct http_res *res)
 static int show_write(struct http_req *req, struct http_res *res,
 		      bool create)
 {
-	struct json_object *body = admin_body(req, res);
+	struct json_object *body = app_json_body(req, res);
 	struct admin_fields f;
 	struct show_in in;
 	struct db_conn *c;
@@ -526,7 +526,7 @@ int admin_performances_get(struct http_req *req, struct http_res *res)
 
 int admin_performances_create(struct http_req *req, struct http_res *res)
 {
-	struct json_object *body = admin_body(req, res);
+	struct json_object *body = app_json_body(req, res);
 	struct admin_fields f;
 	struct perf_in in;
 	struct db_conn *c;
@@ -568,7 +568,7 @@ int admin_performances_create(struct http_req *req, struct http_res *res)
 
 int admin_performances_update(struct http_req *req, struct http_res *res)
 {
-	struct json_object *body = admin_body(req, res);
+	struct json_object *body = app_json_body(req, res);
 	struct admin_fields f;
 	struct perf_in in;
 	struct db_conn *c;

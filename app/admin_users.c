@@ -120,7 +120,7 @@ int admin_users_list(struct http_req *req, struct http_res *res)
 
 int admin_users_create(struct http_req *req, struct http_res *res)
 {
-	struct json_object *body = admin_body(req, res);
+	struct json_object *body = app_json_body(req, res);
 	const char *email, *name, *role;
 	char pw[21], hash[crypto_pwhash_STRBYTES];
 	struct admin_fields f;

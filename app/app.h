@@ -15,6 +15,7 @@
 struct db_pool;
 struct db_conn;
 struct pg_result;
+struct json_object;
 
 /* Set up once in main() before any thread starts; read-only afterwards. */
 struct app {
@@ -42,6 +43,10 @@ extern const size_t app_nroutes;
  */
 void app_dispatch(struct http_req *req, struct http_res *res,
 		  const struct http_io *io);
+
+/* The body as a JSON object (owned by the arena), or NULL after answering
+ * 400 invalid_json. */
+struct json_object *app_json_body(struct http_req *req, struct http_res *res);
 
 /*
  * The request's pooled connection (the same one for every call within a

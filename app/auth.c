@@ -250,11 +250,9 @@ int auth_login(struct http_req *req, struct http_res *res)
 	PGresult *r;
 	int st;
 
-	if (req->body != NULL)
-		body = jsonr_parse_object(req->arena, req->body, req->body_len);
+	body = app_json_body(req, res);
 	if (body == NULL)
-		return http_error(res, 400, "invalid_json",
-				  "the body must be a JSON object");
+		return res->status;
 	if (!auth_validate_login(body, &email, &password, &plen))
 		return invalid_credentials(res);
 

@@ -91,20 +91,6 @@ static const char SQL_TICKET_EXISTS[] =
 
 /* ---- input ------------------------------------------------------------ */
 
-/* Parse the body as a JSON object, or answer 400. */
-static struct json_object *json_body(struct http_req *req,
-				     struct http_res *res)
-{
-	struct json_object *o = NULL;
-
-	if (req->body != NULL)
-		o = jsonr_parse_object(req->arena, req->body, req->body_len);
-	if (o == NULL)
-		http_error(res, 400, "invalid_json",
-			   "the body must be a JSON object");
-	return o;
-}
-
 /* ---- shared reads --------------------------------------------------- */
 
 struct info {
@@ -146,7 +132,7 @@ static int token_reservation(struct http_req *req, struct http_res *res,
 			     const char **confirm,
 			     char hash[TOK_HASH_HEX_LEN + 1], struct info *in)
 {
-	struct json_object *body = json_body(req, res);
+	struct json_object *body = app_json_body(req, res);
 	const char *params[2] = {hash, app.cfg.timezone};
 	struct db_conn *c;
 	PGresult *r;
@@ -183,7 +169,7 @@ static int seats_error(struct http_res *res, const char *message,
 int bookings_create(struct http_req *req, struct http_res *res)
 {
 	const char *perf_id = http_param(req, "id");
-	struct json_object *body = json_body(req, res);
+	struct json_object *body = app_json_body(req, res);
 	struct booking_input bi;
 	const char *fields;
 	char confirm[TOK_LEN + 1], ticket[TOK_LEN + 1];

@@ -111,11 +111,9 @@ int checkins_create(struct http_req *req, struct http_res *res)
 	PGresult *row, *d;
 	int st;
 
-	if (req->body != NULL)
-		body = jsonr_parse_object(req->arena, req->body, req->body_len);
+	body = app_json_body(req, res);
 	if (body == NULL)
-		return http_error(res, 400, "invalid_json",
-				  "the body must be a JSON object");
+		return res->status;
 	switch (checkins_validate_body(body, &in)) {
 	case CHECKIN_UNKNOWN_TICKET:
 		return http_error(res, 404, "unknown_ticket",

@@ -8,6 +8,7 @@
 
 #include "../lib/arena.h"
 #include "../lib/db.h"
+#include "../lib/json.h"
 #include "../lib/log.h"
 
 #include <libpq-fe.h>
@@ -78,6 +79,18 @@ void app_dispatch(struct http_req *req, struct http_res *res,
 	 * shared browser cache keep them. Handlers may set their own. */
 	if (strstr(res->headers.data, "Cache-Control:") == NULL)
 		http_res_header(res, "Cache-Control", "no-store");
+}
+
+struct json_object *app_json_body(struct http_req *req, struct http_res *res)
+{
+	struct json_object *o = NULL;
+
+	if (req->body != NULL)
+		o = jsonr_parse_object(req->arena, req->body, req->body_len);
+	if (o == NULL)
+		http_error(res, 400, "invalid_json",
+			   "the body must be a JSON object");
+	return o;
 }
 
 struct db_conn *app_db_wait(struct http_req *req, int timeout_ms)
