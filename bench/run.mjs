@@ -270,7 +270,7 @@ end
 `);
     writeFileSync(join(work, 'tokens.txt'), `${tokens.join('\n')}\n`);
     const login = await fetch(`${stack.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'door@example.org', password: 'demo-staff' }) });
+      body: JSON.stringify(stack.demo.staff) });
     const session = (await login.json()).csrf_token;
     const cookie = login.headers.get('set-cookie').split(';')[0];
     log('check-in: POST /api/checkins with a staff session');
