@@ -62,7 +62,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libboxoffice.a
 		$(BUILD)/libboxoffice.a $(LDLIBS) -lcmocka
 
 # A unit test of an app/ module links that object too.
-$(BUILD)/tests/test_validate: $(BUILD)/obj/app/validate.o
+$(BUILD)/tests/test_validate: $(BUILD)/obj/app/input.o
 
 # The site: vite builds frontend/ into build/frontend (hashed assets), which
 # nginx serves. Rebuilt only when a source, the config or the lock changed.

@@ -42,9 +42,11 @@ static enum db_status audited_tx(struct db_conn *c, struct arena *a,
 	if (st != DB_OK || PQntuples(w->row) == 0)
 		return st;
 	return audit_write(c, w->req, w->action, w->entity,
-			   db_val(w->row, 0, 0),
-			   db_null(w->row, 0, 1) ? NULL : db_val(w->row, 0, 1),
-			   db_null(w->row, 0, 2) ? NULL : db_val(w->row, 0, 2));
+			   db_val(w->row, 0, AUDIT_ID),
+			   db_null(w->row, 0, AUDIT_BEFORE)
+				   ? NULL : db_val(w->row, 0, AUDIT_BEFORE),
+			   db_null(w->row, 0, AUDIT_AFTER)
+				   ? NULL : db_val(w->row, 0, AUDIT_AFTER));
 }
 
 enum db_status audit_tx(struct db_conn *c, struct http_req *req,

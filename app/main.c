@@ -3,7 +3,7 @@
  *
  *   boxoffice            FastCGI worker; the listening socket is fd 0
  *                        (spawn-fcgi); multiwatch runs several of these.
- *   boxoffice migrate    apply pending sql/NNN_*.sql migrations and exit.
+ *   boxoffice <command>  migrate, routes, user add: app/cli.c.
  *
  * A worker runs BOXOFFICE_THREADS threads, each on its own FCGX_Request in
  * an FCGX_Accept_r loop (no accept mutex: libfcgi on Linux needs none, and
@@ -14,6 +14,8 @@
  */
 #include "app.h"
 #include "auth.h"
+#include "cli.h"
+#include "dispatch.h"
 #include "ops.h"
 #include "outbox.h"
 
@@ -21,7 +23,6 @@
 #include "../lib/db.h"
 #include "../lib/log.h"
 #include "../lib/metrics.h"
-#include "../lib/migrate.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
@@ -249,47 +250,6 @@ static int serve(void)
 	return 0;
 }
 
-static int migrate(void)
-{
-	PGconn *pg = NULL;
-	int n;
-
-	/* The database may still be starting (compose): wait up to 30 s. */
-	for (int i = 0; i < 60; i++) {
-		pg = PQconnectdb(app.cfg.database_url);
-		if (PQstatus(pg) == CONNECTION_OK)
-			break;
-		PQfinish(pg);
-		pg = NULL;
-		usleep(500000);
-	}
-	if (pg == NULL) {
-		log_event(LOG_ERROR, NULL, "migrate_failed",
-			  "cannot connect to the database");
-		return 1;
-	}
-	n = migrate_run(pg, app.cfg.sql_dir);
-	PQfinish(pg);
-	if (n < 0)
-		return 1;
-	log_event(LOG_INFO, NULL, "migrate_done", "%d migration(s) applied", n);
-	return 0;
-}
-
-/* The route table as JSON lines, for the authorization tests. */
-static int print_routes(void)
-{
-	/* The metrics route is an admin route that also takes a token. */
-	static const char *const access[] = {"public", "staff", "admin",
-					     "admin"};
-
-	for (size_t i = 0; i < app_nroutes; i++)
-		printf("{\"method\":\"%s\",\"pattern\":\"%s\",\"access\":\"%s\"}\n",
-		       router_method_name(app_routes[i].method),
-		       app_routes[i].pattern, access[app_routes[i].access]);
-	return 0;
-}
-
 static const char *env(const char *name)
 {
 	return getenv(name);
@@ -310,17 +270,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	if (argc > 1 && strcmp(argv[1], "migrate") == 0)
-		return migrate();
-	if (argc > 1 && strcmp(argv[1], "user") == 0)
-		return auth_cli_user(argc - 2, argv + 2);
-	if (argc > 1 && strcmp(argv[1], "routes") == 0)
-		return print_routes();
-	if (argc > 1) {
-		fprintf(stderr, "usage: boxoffice [migrate | routes | "
-				"user add --email E --role staff|admin]\n");
-		return 2;
-	}
+	if (argc > 1)
+		return cli_run(argc, argv);
 	if (metrics_open(app.cfg.metrics_file) < 0)
 		log_event(LOG_WARN, NULL, "metrics_off", "no memory for metrics");
 	if (ops_init() < 0 || auth_init() < 0) {

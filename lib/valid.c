@@ -56,7 +56,7 @@ bool valid_email(const char *s, size_t len)
 	const char *at = memchr(s, '@', len);
 	size_t local, label = 0, labels = 0;
 
-	if (len > 254 || at == NULL || memchr(s, '\0', len) != NULL)
+	if (len > VALID_EMAIL_MAX || at == NULL || memchr(s, '\0', len) != NULL)
 		return false;
 	local = (size_t)(at - s);
 	if (local == 0 || local > 64 || s[0] == '.' || s[local - 1] == '.')

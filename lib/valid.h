@@ -28,6 +28,7 @@ enum valid_text valid_text(const char *s, size_t len, size_t max,
  * of 1-64 atext/dot characters (no leading, trailing or double dots), and
  * a domain of at least two LDH labels.
  */
+#define VALID_EMAIL_MAX 254
 bool valid_email(const char *s, size_t len);
 
 /* A phone number: 3-40 of digits, spaces and + ( ) - . / */
