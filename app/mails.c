@@ -13,7 +13,7 @@
 #include "../lib/arena.h"
 #include "../lib/buf.h"
 #include "../lib/ics.h"
-#include "../lib/mail.h"
+#include "../lib/mime.h"
 #include "../lib/qr.h"
 
 #include <stdio.h>

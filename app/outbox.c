@@ -11,7 +11,8 @@
 #include "../lib/arena.h"
 #include "../lib/db.h"
 #include "../lib/log.h"
-#include "../lib/mail.h"
+#include "../lib/mime.h"
+#include "../lib/smtp.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
