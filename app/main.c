@@ -157,9 +157,70 @@ static void on_wake(int sig)
 	(void)sig;
 }
 
-static int serve(void)
+/*
+ * Only the main thread takes the stop signals; threads inherit the mask,
+ * and also start with SIG_WAKE blocked. Every signal multiwatch may use
+ * to end its children means "finish, then exit": Debian's multiwatch
+ * forwards SIGQUIT on shutdown whatever -s says, and the default action
+ * of SIGQUIT would drop the requests in flight. *stopset is the set the
+ * main thread waits for.
+ */
+static void set_signals(sigset_t *stopset)
 {
 	struct sigaction sa;
+
+	/* No SA_RESTART: the point is to interrupt accept(). */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_wake;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIG_WAKE, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	sigemptyset(stopset);
+	sigaddset(stopset, SIGTERM);
+	sigaddset(stopset, SIGINT);
+	sigaddset(stopset, SIGHUP);
+	sigaddset(stopset, SIGQUIT);
+	sigaddset(stopset, SIGUSR1);
+	sigaddset(stopset, SIG_WAKE);
+	pthread_sigmask(SIG_BLOCK, stopset, NULL);
+	sigdelset(stopset, SIG_WAKE);
+}
+
+/*
+ * Wake idle threads until all are done; busy ones finish first. A thread
+ * may be just about to block when we signal it, so keep signalling; give
+ * up after 30 s.
+ */
+static void stop_workers(struct worker *workers, int started)
+{
+	for (int tries = 0; tries < 600; tries++) {
+		int left = 0;
+
+		for (int i = 0; i < started; i++) {
+			if (atomic_load(&workers[i].done))
+				continue;
+			left++;
+			if (!atomic_load(&workers[i].busy))
+				pthread_kill(workers[i].tid, SIG_WAKE);
+		}
+		if (left == 0)
+			break;
+		usleep(50000);
+	}
+	for (int i = 0; i < started; i++) {
+		if (!atomic_load(&workers[i].done)) {
+			/* A request stuck for 30 s: do not free what it uses. */
+			log_event(LOG_ERROR, NULL, "worker_stop_timeout",
+				  "thread %d still busy, exiting anyway", i);
+			_exit(1);
+		}
+		pthread_join(workers[i].tid, NULL);
+	}
+}
+
+static int serve(void)
+{
 	sigset_t stopset;
 	struct worker *workers;
 	int sig, n = app.cfg.threads, started = 0;
@@ -168,28 +229,7 @@ static int serve(void)
 		log_event(LOG_ERROR, NULL, "startup_failed", "FCGX_Init failed");
 		return 1;
 	}
-	/* No SA_RESTART: the point is to interrupt accept(). */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_wake;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIG_WAKE, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	/* Only the main thread takes the stop signals; threads inherit the
-	 * mask, and also start with SIG_WAKE blocked. Every signal multiwatch
-	 * may use to end its children means "finish, then exit": Debian's
-	 * multiwatch forwards SIGQUIT on shutdown whatever -s says, and the
-	 * default action of SIGQUIT would drop the requests in flight. */
-	sigemptyset(&stopset);
-	sigaddset(&stopset, SIGTERM);
-	sigaddset(&stopset, SIGINT);
-	sigaddset(&stopset, SIGHUP);
-	sigaddset(&stopset, SIGQUIT);
-	sigaddset(&stopset, SIGUSR1);
-	sigaddset(&stopset, SIG_WAKE);
-	pthread_sigmask(SIG_BLOCK, &stopset, NULL);
-	sigdelset(&stopset, SIG_WAKE);
-
+	set_signals(&stopset);
 	workers = calloc((size_t)n, sizeof(*workers));
 	if (workers == NULL)
 		return 1;
@@ -218,32 +258,7 @@ static int serve(void)
 	atomic_store(&stopping, true);
 	log_event(LOG_INFO, NULL, "worker_stopping",
 		  "signal %d: finishing in-flight requests", sig);
-	/* Wake idle threads until all are done; busy ones finish first.
-	 * A thread may be just about to block when we signal it, so keep
-	 * signalling; give up after 30 s. */
-	for (int tries = 0; tries < 600; tries++) {
-		int left = 0;
-
-		for (int i = 0; i < started; i++) {
-			if (atomic_load(&workers[i].done))
-				continue;
-			left++;
-			if (!atomic_load(&workers[i].busy))
-				pthread_kill(workers[i].tid, SIG_WAKE);
-		}
-		if (left == 0)
-			break;
-		usleep(50000);
-	}
-	for (int i = 0; i < started; i++) {
-		if (!atomic_load(&workers[i].done)) {
-			/* A request stuck for 30 s: do not free what it uses. */
-			log_event(LOG_ERROR, NULL, "worker_stop_timeout",
-				  "thread %d still busy, exiting anyway", i);
-			_exit(1);
-		}
-		pthread_join(workers[i].tid, NULL);
-	}
+	stop_workers(workers, started);
 	outbox_stop();
 	log_event(LOG_INFO, NULL, "worker_stopped", "bye");
 	free(workers);
