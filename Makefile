@@ -10,7 +10,7 @@
 #   make drills     the fault drills, long (make test runs them short)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS (60) each
 #   make fuzz-short every target for 10 s (part of make test)
-#   make lint       cppcheck and clang-tidy over lib/ and app/
+#   make lint       cppcheck and clang-tidy over lib/ and app/, layout rules
 
 CC      ?= cc
 PKGS    := libpq json-c libsodium libqrencode libpng libesmtp-1.0
@@ -41,7 +41,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: bench all deps run stop test check asan unit http browser clean frontend \
-	fuzz fuzz-short fuzz-build lint cppcheck clang-tidy drills drills-short
+	fuzz fuzz-short fuzz-build lint cppcheck clang-tidy shape drills drills-short
 
 all: $(BUILD)/boxoffice frontend
 
@@ -175,7 +175,14 @@ CPPCHECK_FLAGS := -q --std=c11 --enable=warning,performance,portability \
 	$(shell pkg-config --cflags-only-I $(PKGS) 2>/dev/null) \
 	--suppress=preprocessorErrorDirective:/usr/include/libpng16/pngconf.h
 
-lint: cppcheck clang-tidy
+lint: cppcheck clang-tidy shape
+
+# Layout rules a compiler cannot check (tests/shape): no include cycle in
+# app/, functions of at most 80 lines, outcome tables as docs/API.md says,
+# every file in docs/ARCHITECTURE.md's feature table.
+shape:
+	@echo "  SHAPE app/ lib/ docs/"
+	@mkdir -p build; node --test tests/shape/ >build/shape.log 2>&1 || { cat build/shape.log; exit 1; }
 
 cppcheck:
 	@echo "  CPPCHECK lib/ app/"
@@ -235,8 +242,9 @@ drills-short: deps
 	@$(MAKE) --no-print-directory SANITIZE=1 build/asan/boxoffice
 	DRILL_SECONDS=4 DRILL_SMTP_DOWN_SECONDS=6 $(DRILLS)
 
-# Every test, fast checks first: static analysis, unit tests (normal and
-# sanitizer builds), HTTP, browser, fault drills, then a short fuzz run.
+# Every test, fast checks first: static analysis and layout rules, unit
+# tests (normal and sanitizer builds), HTTP, browser, fault drills, then a
+# short fuzz run.
 test: deps
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory all unit
