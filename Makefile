@@ -6,6 +6,7 @@
 #   make test       every test; the HTTP suite runs the sanitizer build
 #   make asan       build/asan/boxoffice with ASan+UBSan and its unit tests
 #   make check      unit tests of the normal build only (fast)
+#   make tsan       ThreadSanitizer build: unit tests and a short HTTP load
 #   make bench      benchmarks against same-run baselines (docs/PERFORMANCE.md)
 #   make drills     the fault drills, long (make test runs them short)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS (60) each
@@ -20,6 +21,9 @@ ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan
 OPT     := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
            -fno-sanitize-recover=all
+else ifeq ($(SANITIZE),thread)
+BUILD   ?= build/tsan
+OPT     := -O1 -fno-omit-frame-pointer -fsanitize=thread
 else
 BUILD   ?= build
 OPT     := -O2
@@ -41,7 +45,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: bench all deps run stop test check asan unit http browser clean frontend \
-	fuzz fuzz-short fuzz-build lint cppcheck clang-tidy shape drills drills-short
+	fuzz fuzz-short fuzz-build lint cppcheck clang-tidy shape tsan drills drills-short
 
 all: $(BUILD)/boxoffice frontend
 
@@ -219,6 +223,15 @@ asan: deps
 	@$(MAKE) --no-print-directory SANITIZE=1 \
 		build/asan/boxoffice unit
 
+# ThreadSanitizer: the unit tests, then a short HTTP load (the rush test:
+# request threads, the outbox thread and the pool under contention, and a
+# graceful stop per stack); a race report in a worker's log fails it.
+tsan: deps
+	@$(MAKE) --no-print-directory frontend
+	@$(MAKE) --no-print-directory SANITIZE=thread build/tsan/boxoffice unit
+	BOXOFFICE_BIN=$(CURDIR)/build/tsan/boxoffice \
+		node --test --test-concurrency=1 tests/http/rush.test.mjs
+
 # The HTTP suite runs against the sanitizer build: a memory error or a
 # leak in any request path fails the test that caused it.
 http: deps
@@ -243,13 +256,14 @@ drills-short: deps
 	DRILL_SECONDS=4 DRILL_SMTP_DOWN_SECONDS=6 $(DRILLS)
 
 # Every test, fast checks first: static analysis and layout rules, unit
-# tests (normal and sanitizer builds), HTTP, browser, fault drills, then a
-# short fuzz run.
+# tests (normal and sanitizer builds), HTTP, ThreadSanitizer, browser,
+# fault drills, then a short fuzz run.
 test: deps
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory SANITIZE=1 build/asan/boxoffice unit
 	@$(MAKE) --no-print-directory http
+	@$(MAKE) --no-print-directory tsan
 	@$(MAKE) --no-print-directory browser
 	@$(MAKE) --no-print-directory drills-short
 	@$(MAKE) --no-print-directory fuzz-short
