@@ -20,6 +20,7 @@
 #include "admin.h"
 
 #include "app.h"
+#include "audit.h"
 #include "auth.h"
 #include "input.h"
 #include "request.h"
@@ -356,8 +357,7 @@ int admin_reservations_status(struct http_req *req, struct http_res *res)
 	db_params_init(&p);
 	db_param(&p, id);
 	db_param(&p, want);
-	db_param(&p, auth_user(req)->id_text);
-	db_param(&p, req->request_id);
+	audit_params(&p, req);
 	if ((status = app_call(req, res, c, perf, SQL_SET_STATUS, &p,
 			       &row)) != 0 ||
 	    (status = app_outcome(res, OUTCOMES(status_outcomes),
@@ -392,8 +392,7 @@ int admin_checkins_undo(struct http_req *req, struct http_res *res)
 
 	db_params_init(&p);
 	db_param(&p, http_param(req, "id"));
-	db_param(&p, auth_user(req)->id_text);
-	db_param(&p, req->request_id);
+	audit_params(&p, req);
 	/* No performance lock: like a scan, an undo changes no availability,
 	 * and the check-in's row lock orders it against a scan. */
 	if ((status = app_db(req, res, &c)) != 0 ||

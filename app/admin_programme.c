@@ -210,6 +210,29 @@ static int delete_row(struct http_req *req, struct http_res *res,
 	return written(req, res, st, row, 204, entity, event);
 }
 
+/*
+ * The start of every write with a body: the body read and checked by
+ * check (venue_input, show_input, perf_input) into in, then the request's
+ * connection. 0, or the status answered (400, 422, 503).
+ */
+/* (Callers zero in and c: the analyzer cannot see that 0 means set.) */
+static int write_input(struct http_req *req, struct http_res *res,
+		       bool (*check)(struct arena *, struct json_object *,
+				     struct input_fields *, bool, void *),
+		       bool create, void *in, struct db_conn **c)
+{
+	struct json_object *body;
+	struct input_fields f;
+	int status;
+
+	if ((status = app_json_body(req, res, &body)) != 0)
+		return status;
+	input_fields_init(&f, req->arena);
+	if (!check(req->arena, body, &f, create, in))
+		return input_fields_answer(res, &f);
+	return app_db(req, res, c);
+}
+
 /* ---- venues --------------------------------------------------------- */
 
 struct venue_in {
@@ -217,9 +240,9 @@ struct venue_in {
 };
 
 static bool venue_input(struct arena *a, struct json_object *body,
-			struct input_fields *f, bool create,
-			struct venue_in *in)
+			struct input_fields *f, bool create, void *out)
 {
+	struct venue_in *in = out;
 	int req = create ? INPUT_REQUIRED : 0;
 
 	input_text(a, body, f, "name", 200, req | INPUT_NONEMPTY, &in->name);
@@ -242,20 +265,13 @@ int admin_venues_get(struct http_req *req, struct http_res *res)
 static int venue_write(struct http_req *req, struct http_res *res,
 		       bool create)
 {
-	struct json_object *body;
-	struct input_fields f;
-	struct venue_in in;
-	struct db_conn *c;
+	struct venue_in in = {0};
+	struct db_conn *c = NULL;
 	enum db_status st;
 	PGresult *row;
 	int status;
 
-	if ((status = app_json_body(req, res, &body)) != 0)
-		return status;
-	input_fields_init(&f, req->arena);
-	if (!venue_input(req->arena, body, &f, create, &in))
-		return input_fields_answer(res, &f);
-	if ((status = app_db(req, res, &c)) != 0)
+	if ((status = write_input(req, res, venue_input, create, &in, &c)) != 0)
 		return status;
 	if (create) {
 		const char *params[3] = {in.name, in.address, in.city};
@@ -330,9 +346,9 @@ struct show_in {
 };
 
 static bool show_input(struct arena *a, struct json_object *body,
-		       struct input_fields *f, bool create,
-		       struct show_in *in)
+		       struct input_fields *f, bool create, void *out)
 {
+	struct show_in *in = out;
 	int req = create ? INPUT_REQUIRED : 0;
 	int64_t n;
 	bool b;
@@ -372,21 +388,14 @@ int admin_shows_get(struct http_req *req, struct http_res *res)
 static int show_write(struct http_req *req, struct http_res *res,
 		      bool create)
 {
-	struct json_object *body;
-	struct input_fields f;
-	struct show_in in;
+	struct show_in in = {0};
 	struct db_params p;
-	struct db_conn *c;
+	struct db_conn *c = NULL;
 	enum db_status st;
 	PGresult *row;
 	int status;
 
-	if ((status = app_json_body(req, res, &body)) != 0)
-		return status;
-	input_fields_init(&f, req->arena);
-	if (!show_input(req->arena, body, &f, create, &in))
-		return input_fields_answer(res, &f);
-	if ((status = app_db(req, res, &c)) != 0)
+	if ((status = write_input(req, res, show_input, create, &in, &c)) != 0)
 		return status;
 	db_params_init(&p);
 	if (!create)
@@ -440,9 +449,9 @@ struct perf_in {
 };
 
 static bool perf_input(struct arena *a, struct json_object *body,
-		       struct input_fields *f, bool create,
-		       struct perf_in *in)
+		       struct input_fields *f, bool create, void *out)
 {
+	struct perf_in *in = out;
 	int req = create ? INPUT_REQUIRED : 0;
 	int64_t capacity = 0, occupied = 0, extra = 0, n;
 	bool force;
@@ -473,27 +482,26 @@ static bool perf_input(struct arena *a, struct json_object *body,
 	return f->n == 0;
 }
 
+/* The field errors both performance writes answer. */
+#define PERF_FIELD_OUTCOMES                                                 \
+	{"unknown_show", 422, "validation_failed",                          \
+	 "some fields are not valid", "{\"show_id\":\"unknown\"}", NULL},     \
+	{"unknown_venue", 422, "validation_failed",                         \
+	 "some fields are not valid", "{\"venue_id\":\"unknown\"}", NULL},    \
+	{"bad_window", 422, "validation_failed", "some fields are not valid", \
+	 "{\"booking_closes_at\":\"before_opens\"}", NULL}
+
 /* POST /admin/performances: admin_create_performance() */
 static const struct outcome create_outcomes[] = {
 	{"created", 201, NULL, NULL, NULL, NULL},
-	{"unknown_show", 422, "validation_failed", "some fields are not valid",
-	 "{\"show_id\":\"unknown\"}", NULL},
-	{"unknown_venue", 422, "validation_failed", "some fields are not valid",
-	 "{\"venue_id\":\"unknown\"}", NULL},
-	{"bad_window", 422, "validation_failed", "some fields are not valid",
-	 "{\"booking_closes_at\":\"before_opens\"}", NULL},
+	PERF_FIELD_OUTCOMES,
 };
 
 /* PATCH /admin/performances/{id}: admin_update_performance() */
 static const struct outcome update_outcomes[] = {
 	{"updated", 200, NULL, NULL, NULL, NULL},
 	{"not_found", 404, "not_found", "no such performance", NULL, NULL},
-	{"unknown_show", 422, "validation_failed", "some fields are not valid",
-	 "{\"show_id\":\"unknown\"}", NULL},
-	{"unknown_venue", 422, "validation_failed", "some fields are not valid",
-	 "{\"venue_id\":\"unknown\"}", NULL},
-	{"bad_window", 422, "validation_failed", "some fields are not valid",
-	 "{\"booking_closes_at\":\"before_opens\"}", NULL},
+	PERF_FIELD_OUTCOMES,
 	{"capacity_below_taken", 409, "capacity_below_taken",
 	 "fewer seats than are already taken; send \"force\": true to do it "
 	 "anyway", NULL, "seats_taken"},
@@ -557,26 +565,19 @@ int admin_performances_get(struct http_req *req, struct http_res *res)
 int admin_performances_create(struct http_req *req, struct http_res *res)
 {
 	const struct outcome *o;
-	struct json_object *body;
-	struct input_fields f;
-	struct perf_in in;
+	struct perf_in in = {0};
 	struct db_params p;
-	struct db_conn *c;
+	struct db_conn *c = NULL;
 	PGresult *row;
 	int status;
 
-	if ((status = app_json_body(req, res, &body)) != 0)
+	if ((status = write_input(req, res, perf_input, true, &in, &c)) != 0)
 		return status;
-	input_fields_init(&f, req->arena);
-	if (!perf_input(req->arena, body, &f, true, &in))
-		return input_fields_answer(res, &f);
 	db_params_init(&p);
 	perf_params(&p, &in, false);
-	db_param(&p, auth_user(req)->id_text);
-	db_param(&p, req->request_id);
+	audit_params(&p, req);
 	/* No lock: nobody can book a performance that does not exist yet. */
-	if ((status = app_db(req, res, &c)) != 0 ||
-	    (status = app_call(req, res, c, 0, SQL_PERFORMANCE_CREATE, &p,
+	if ((status = app_call(req, res, c, 0, SQL_PERFORMANCE_CREATE, &p,
 			       &row)) != 0 ||
 	    (status = app_outcome(res, OUTCOMES(create_outcomes),
 				  db_val(row, 0, PERF_RESULT), NULL, &o)) != 0)
@@ -591,27 +592,20 @@ int admin_performances_create(struct http_req *req, struct http_res *res)
 int admin_performances_update(struct http_req *req, struct http_res *res)
 {
 	const struct outcome *o;
-	struct json_object *body;
-	struct input_fields f;
-	struct perf_in in;
+	struct perf_in in = {0};
 	struct db_params p;
-	struct db_conn *c;
+	struct db_conn *c = NULL;
 	PGresult *row;
 	int status;
 
-	if ((status = app_json_body(req, res, &body)) != 0)
+	if ((status = write_input(req, res, perf_input, false, &in, &c)) != 0)
 		return status;
-	input_fields_init(&f, req->arena);
-	if (!perf_input(req->arena, body, &f, false, &in))
-		return input_fields_answer(res, &f);
 	db_params_init(&p);
 	db_param(&p, http_param(req, "id"));
 	perf_params(&p, &in, true);
 	db_param(&p, in.force);
-	db_param(&p, auth_user(req)->id_text);
-	db_param(&p, req->request_id);
-	if ((status = app_db(req, res, &c)) != 0 ||
-	    (status = app_call(req, res, c, input_path_id(req),
+	audit_params(&p, req);
+	if ((status = app_call(req, res, c, input_path_id(req),
 			       SQL_PERFORMANCE_UPDATE, &p, &row)) != 0 ||
 	    (status = app_outcome(res, OUTCOMES(update_outcomes),
 				  db_val(row, 0, PERF_UPDATE_RESULT),
@@ -634,8 +628,7 @@ int admin_performances_cancel(struct http_req *req, struct http_res *res)
 
 	db_params_init(&p);
 	db_param(&p, http_param(req, "id"));
-	db_param(&p, auth_user(req)->id_text);
-	db_param(&p, req->request_id);
+	audit_params(&p, req);
 	if ((status = app_db(req, res, &c)) != 0 ||
 	    (status = app_call(req, res, c, input_path_id(req),
 			       SQL_PERFORMANCE_CANCEL, &p, &row)) != 0 ||

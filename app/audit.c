@@ -24,6 +24,14 @@ enum db_status audit_write(struct db_conn *c, struct http_req *req,
 	return db_exec(c, req->arena, SQL_AUDIT, 7, params, NULL);
 }
 
+void audit_params(struct db_params *p, const struct http_req *req)
+{
+	const struct auth_user *u = auth_user(req);
+
+	db_param(p, u != NULL ? u->id_text : NULL);
+	db_param(p, req->request_id);
+}
+
 struct audited {
 	struct http_req *req;
 	const char *action, *entity, *sql;
