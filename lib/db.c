@@ -156,7 +156,8 @@ static void put_back(struct db_pool *p, struct db_conn *c)
 	pthread_mutex_unlock(&p->mu);
 }
 
-struct db_conn *db_acquire(struct db_pool *p, int timeout_ms)
+/* Check a connection out (db_acquire_for); paired with one db_release. */
+static struct db_conn *db_acquire(struct db_pool *p, int timeout_ms)
 {
 	struct timespec deadline;
 	struct db_conn *c;
@@ -205,7 +206,7 @@ struct db_conn *db_acquire(struct db_pool *p, int timeout_ms)
 	return c;
 }
 
-void db_release(struct db_pool *p, struct db_conn *c)
+static void db_release(struct db_pool *p, struct db_conn *c)
 {
 	if (c == NULL)
 		return;

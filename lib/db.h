@@ -47,17 +47,11 @@ void db_pool_free(struct db_pool *p);
 void db_pool_stats(struct db_pool *p, struct db_pool_stats *out);
 
 /*
- * Check a connection out, waiting up to timeout_ms for a free one.
- * The connection is open and idle (not in a transaction). NULL when none
- * became free in time or the server cannot be reached: answer 503.
- * Every db_acquire is paired with one db_release.
- */
-struct db_conn *db_acquire(struct db_pool *p, int timeout_ms);
-void db_release(struct db_pool *p, struct db_conn *c);
-
-/*
- * db_acquire, with the release registered on the arena: the connection
- * goes back to the pool when the request's arena is reset.
+ * Check a connection out, waiting up to timeout_ms for a free one, with
+ * its release registered on the arena: the connection goes back to the
+ * pool when the arena is reset. The connection is open and idle (not in
+ * a transaction). NULL when none became free in time or the server
+ * cannot be reached: answer 503.
  */
 struct db_conn *db_acquire_for(struct db_pool *p, struct arena *a,
 			       int timeout_ms);
