@@ -73,6 +73,9 @@ void app_dispatch(struct http_req *req, struct http_res *res,
 	res->status = status;
 	if (status >= 400 && res->body.len == 0)
 		http_error(res, status, "error", http_reason(status));
+	/* The theatre's time zone (BOXOFFICE_TIMEZONE): the pages show
+	 * every time in it, whatever the device's (frontend/src/lib/api.js). */
+	http_res_header(res, "X-Time-Zone", app.cfg.timezone);
 	/* Personal data travels in API responses: never let a proxy or a
 	 * shared browser cache keep them. Handlers may set their own. */
 	if (strstr(res->headers.data, "Cache-Control:") == NULL)
