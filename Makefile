@@ -13,11 +13,12 @@
 #   make test       every test; the HTTP suite runs the sanitizer build
 #   make asan       build/asan/boxoffice with ASan+UBSan and its unit tests
 #   make check      unit tests of the normal build only (fast)
+#   make tsan       ThreadSanitizer build: unit tests and a short HTTP load
 #   make bench      benchmarks against same-run baselines (docs/PERFORMANCE.md)
 #   make drills     the fault drills, long (make test runs them short)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS (60) each
 #   make fuzz-short every target for 10 s (part of make test)
-#   make lint       cppcheck and clang-tidy over lib/ and app/
+#   make lint       cppcheck and clang-tidy over lib/ and app/, layout rules
 
 CC      ?= cc
 PKGS    := libpq json-c libsodium libqrencode libpng libesmtp-1.0
@@ -27,6 +28,9 @@ ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan
 OPT     := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
            -fno-sanitize-recover=all
+else ifeq ($(SANITIZE),thread)
+BUILD   ?= build/tsan
+OPT     := -O1 -fno-omit-frame-pointer -fsanitize=thread
 else
 BUILD   ?= build
 OPT     := -O2
@@ -48,7 +52,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: pkgs-ok compose fresh bench all deps run stop test check asan unit http browser clean frontend \
-	fuzz fuzz-short fuzz-build lint cppcheck clang-tidy drills drills-short
+	fuzz fuzz-short fuzz-build lint cppcheck clang-tidy shape tsan drills drills-short
 
 all: $(BUILD)/boxoffice frontend
 
@@ -69,7 +73,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libboxoffice.a
 		$(BUILD)/libboxoffice.a $(LDLIBS) -lcmocka
 
 # A unit test of an app/ module links that object too.
-$(BUILD)/tests/test_validate: $(BUILD)/obj/app/validate.o
+$(BUILD)/tests/test_validate: $(BUILD)/obj/app/input.o
 
 # The site: vite builds frontend/ into build/frontend (hashed assets), which
 # nginx serves. Rebuilt only when a source, the config or the lock changed.
@@ -188,7 +192,14 @@ CPPCHECK_FLAGS := -q --std=c11 --enable=warning,performance,portability \
 	$(shell pkg-config --cflags-only-I $(PKGS) 2>/dev/null) \
 	--suppress=preprocessorErrorDirective:/usr/include/libpng16/pngconf.h
 
-lint: cppcheck clang-tidy
+lint: cppcheck clang-tidy shape
+
+# Layout rules a compiler cannot check (tests/shape): no include cycle in
+# app/, functions of at most 80 lines, outcome tables as docs/API.md says,
+# every file in docs/ARCHITECTURE.md's feature table.
+shape:
+	@echo "  SHAPE app/ lib/ docs/"
+	@mkdir -p build; node --test tests/shape/ >build/shape.log 2>&1 || { cat build/shape.log; exit 1; }
 
 cppcheck:
 	@echo "  CPPCHECK lib/ app/"
@@ -225,6 +236,15 @@ asan: deps
 	@$(MAKE) --no-print-directory SANITIZE=1 \
 		build/asan/boxoffice unit
 
+# ThreadSanitizer: the unit tests, then a short HTTP load (the rush test:
+# request threads, the outbox thread and the pool under contention, and a
+# graceful stop per stack); a race report in a worker's log fails it.
+tsan: deps
+	@$(MAKE) --no-print-directory frontend
+	@$(MAKE) --no-print-directory SANITIZE=thread build/tsan/boxoffice unit
+	BOXOFFICE_BIN=$(CURDIR)/build/tsan/boxoffice \
+		node --test --test-concurrency=1 tests/http/rush.test.mjs
+
 # The HTTP suite runs against the sanitizer build: a memory error or a
 # leak in any request path fails the test that caused it.
 http: deps
@@ -248,13 +268,15 @@ drills-short: deps
 	@$(MAKE) --no-print-directory SANITIZE=1 build/asan/boxoffice
 	DRILL_SECONDS=4 DRILL_SMTP_DOWN_SECONDS=6 $(DRILLS)
 
-# Every test, fast checks first: static analysis, unit tests (normal and
-# sanitizer builds), HTTP, browser, fault drills, then a short fuzz run.
+# Every test, fast checks first: static analysis and layout rules, unit
+# tests (normal and sanitizer builds), HTTP, ThreadSanitizer, browser,
+# fault drills, then a short fuzz run.
 test: deps
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory SANITIZE=1 build/asan/boxoffice unit
 	@$(MAKE) --no-print-directory http
+	@$(MAKE) --no-print-directory tsan
 	@$(MAKE) --no-print-directory browser
 	@$(MAKE) --no-print-directory drills-short
 	@$(MAKE) --no-print-directory fuzz-short

@@ -20,7 +20,10 @@
 #include "admin.h"
 
 #include "app.h"
+#include "audit.h"
 #include "auth.h"
+#include "input.h"
+#include "request.h"
 
 #include "../lib/arena.h"
 #include "../lib/db.h"
@@ -63,6 +66,7 @@
 	" AND ($3::text IS NULL OR r.name ILIKE $3 OR r.email ILIKE $3"      \
 	"  OR r.phone ILIKE $3)"
 
+enum { RESERVATIONS_JSON };
 static const char SQL_RESERVATIONS[] =
 	"SELECT json_build_object('performance', json_build_object("
 	"  'id', p.id, 'starts_at', p.starts_at, 'status', p.status,"
@@ -76,7 +80,9 @@ static const char SQL_RESERVATIONS[] =
 	" FROM performances p JOIN shows s ON s.id = p.show_id"
 	" JOIN venues v ON v.id = p.venue_id WHERE p.id = $1::bigint";
 
-/* No row: no such performance; one row with a NULL id: no reservation. */
+/* No row: no such performance; one row with a NULL id: no reservation.
+ * The columns are CSV_HEADER's, in its order. */
+enum { CSV_ID };
 static const char SQL_RESERVATIONS_CSV[] =
 	"SELECT r.id, to_json(r.created_at)#>>'{}', " RES_STATUS ","
 	" r.name, r.email, r.phone, r.seats, r.seats_admitted, r.locale,"
@@ -91,21 +97,26 @@ static const char *const CSV_HEADER[] = {
 	"expires_at"
 };
 
+enum { RESERVATION_PERFORMANCE_ID };
 static const char SQL_RESERVATION_PERFORMANCE[] =
 	"SELECT performance_id FROM reservations WHERE id = $1::bigint";
 
+enum { RESERVATION_JSON_TEXT };
 static const char SQL_RESERVATION[] =
 	"SELECT " RESERVATION_JSON "::text FROM reservations r"
 	" WHERE r.id = $1::bigint";
 
+enum { SET_STATUS_RESULT, SET_STATUS_SEATS_AVAILABLE };
 static const char SQL_SET_STATUS[] =
 	"SELECT o_result, o_seats_available FROM admin_set_reservation_status("
 	"$1::bigint, $2, $3::bigint, $4)";
 
+enum { UNDO_RESULT, UNDO_RESERVATION_ID };
 static const char SQL_UNDO[] =
 	"SELECT o_result, o_reservation_id FROM admin_undo_check_in("
 	"$1::bigint, $2::bigint, $3)";
 
+enum { UNDONE_JSON };
 static const char SQL_UNDONE[] =
 	"SELECT json_build_object('checkin', (SELECT " CHECKIN_JSON
 	"  FROM checkins k WHERE k.id = $1::bigint),"
@@ -115,6 +126,31 @@ static const char SQL_UNDONE[] =
 static const char *const STATUSES[] = {"pending", "confirmed", "cancelled",
 				       "expired"};
 #define NSTATUSES (sizeof(STATUSES) / sizeof(STATUSES[0]))
+
+/* POST /admin/reservations/{id}/status: admin_set_reservation_status() */
+static const struct outcome status_outcomes[] = {
+	{"confirmed", 200, NULL, NULL, NULL, NULL},
+	{"cancelled", 200, NULL, NULL, NULL, NULL},
+	{"unchanged", 200, NULL, NULL, NULL, NULL},
+	{"not_found", 404, "not_found", "no such reservation", NULL, NULL},
+	{"not_enough_seats", 409, "not_enough_seats",
+	 "the hold expired and the seats are gone", NULL, "seats_available"},
+	{"checked_in", 409, "checked_in",
+	 "someone on this reservation has been admitted; undo the check-in "
+	 "first", NULL, NULL},
+	{"reservation_cancelled", 409, "cancelled",
+	 "a cancelled reservation cannot be confirmed; book again", NULL, NULL},
+	{"performance_cancelled", 409, "performance_cancelled",
+	 "the performance is cancelled", NULL, NULL},
+};
+
+/* POST /admin/checkins/{id}/undo: admin_undo_check_in() */
+static const struct outcome undo_outcomes[] = {
+	{"undone", 200, NULL, NULL, NULL, NULL},
+	{"not_found", 404, "not_found", "no such check-in", NULL, NULL},
+	{"already_undone", 409, "already_undone",
+	 "this check-in was already undone", NULL, NULL},
+};
 
 /* ---- list and CSV --------------------------------------------------- */
 
@@ -172,7 +208,7 @@ static int csv(struct http_req *req, struct http_res *res, PGresult *r)
 			    http_param(req, "id"));
 	if (name == NULL ||
 	    http_res_header(res, "Content-Disposition", name) < 0)
-		return http_error(res, 500, "internal_error", "internal error");
+		return app_internal_error(res);
 	res->content_type = "text/csv; charset=utf-8";
 	buf_puts(&res->body, "\xEF\xBB\xBF");
 	for (size_t k = 0; k < ncols; k++) {
@@ -182,7 +218,7 @@ static int csv(struct http_req *req, struct http_res *res, PGresult *r)
 	}
 	buf_puts(&res->body, "\r\n");
 	for (int i = 0; i < PQntuples(r); i++) {
-		if (db_null(r, i, 0))
+		if (db_null(r, i, CSV_ID))
 			continue;	/* the performance has none */
 		for (size_t k = 0; k < ncols; k++) {
 			if (k > 0)
@@ -194,190 +230,186 @@ static int csv(struct http_req *req, struct http_res *res, PGresult *r)
 	return 200;
 }
 
-int admin_reservations_list(struct http_req *req, struct http_res *res)
+/* The list's query parameters checked: 0, or the status answered (422).
+ * *status and *pattern are NULL when not filtering. */
+static int list_input(struct http_req *req, struct http_res *res,
+		      const char **status, const char **pattern, bool *csv_out)
 {
-	const char *status = http_query(req, "status");
 	const char *q = http_query(req, "q");
 	const char *format = http_query(req, "format");
-	const char *pattern = NULL, *start;
-	struct admin_fields f;
-	struct db_conn *c;
-	PGresult *r;
-	bool csv_wanted = false;
+	struct input_fields f;
+	const char *start;
 	size_t n;
-	int st;
 
-	admin_fields_init(&f, req->arena);
-	if (status != NULL && *status != '\0') {
+	*status = http_query(req, "status");
+	*pattern = NULL;
+	*csv_out = false;
+	input_fields_init(&f, req->arena);
+	if (*status != NULL && **status != '\0') {
 		bool known = false;
 
 		for (size_t i = 0; i < NSTATUSES; i++)
-			known = known || strcmp(status, STATUSES[i]) == 0;
+			known = known || strcmp(*status, STATUSES[i]) == 0;
 		if (!known)
-			admin_field_error(&f, "status", "invalid");
+			input_field_error(&f, "status", "invalid");
 	} else {
-		status = NULL;
+		*status = NULL;
 	}
 	if (q != NULL) {
 		switch (valid_text(q, strlen(q), 100, false, &start, &n)) {
 		case VALID_OK:
-			pattern = like_pattern(req->arena, start, n);
+			*pattern = like_pattern(req->arena, start, n);
 			break;
 		case VALID_EMPTY:
 			break;
 		case VALID_TOO_LONG:
-			admin_field_error(&f, "q", "too_long");
+			input_field_error(&f, "q", "too_long");
 			break;
 		case VALID_BAD:
-			admin_field_error(&f, "q", "invalid");
+			input_field_error(&f, "q", "invalid");
 			break;
 		}
 	}
 	if (format != NULL && strcmp(format, "csv") == 0)
-		csv_wanted = true;
+		*csv_out = true;
 	else if (format != NULL && *format != '\0' &&
 		 strcmp(format, "json") != 0)
-		admin_field_error(&f, "format", "invalid");
-	if (f.n > 0)
-		return admin_fields_answer(res, &f);
+		input_field_error(&f, "format", "invalid");
+	return f.n > 0 ? input_fields_answer(res, &f) : 0;
+}
 
-	c = app_db(req, res);
-	if (c == NULL)
-		return res->status;
-	{
-		const char *params[3] = {http_param(req, "id"), status,
-					 pattern};
+int admin_reservations_list(struct http_req *req, struct http_res *res)
+{
+	const char *params[3];
+	struct db_conn *c;
+	enum db_status st;
+	bool csv_wanted;
+	PGresult *r;
+	int status;
 
-		st = db_query(c, req->arena,
-			      csv_wanted ? SQL_RESERVATIONS_CSV
-					 : SQL_RESERVATIONS,
-			      3, params, &r);
-	}
+	params[0] = http_param(req, "id");
+	if ((status = list_input(req, res, &params[1], &params[2],
+				 &csv_wanted)) != 0 ||
+	    (status = app_db(req, res, &c)) != 0)
+		return status;
+	st = db_query(c, req->arena,
+		      csv_wanted ? SQL_RESERVATIONS_CSV : SQL_RESERVATIONS, 3,
+		      params, &r);
 	if (st != DB_OK)
 		return app_db_error(res, st);
 	if (csv_wanted)
 		return csv(req, res, r);
 	if (PQntuples(r) == 0)
 		return http_error(res, 404, "not_found", "no such performance");
-	buf_puts(&res->body, db_val(r, 0, 0));
+	buf_puts(&res->body, db_val(r, 0, RESERVATIONS_JSON));
 	return 200;
 }
 
 /* ---- status --------------------------------------------------------- */
 
-int admin_reservations_status(struct http_req *req, struct http_res *res)
+/* The performance of reservation id in *perf: 0, or the status answered
+ * (404, 503). */
+static int reservation_performance(struct http_req *req,
+				   struct http_res *res, struct db_conn *c,
+				   const char *id, int64_t *perf)
 {
-	struct json_object *body = app_json_body(req, res);
-	const char *id = http_param(req, "id");
-	const char *status, *result;
-	struct admin_fields f;
-	struct db_conn *c;
-	PGresult *r, *row;
-	int64_t perf;
-	int st;
+	const char *params[1] = {id};
+	enum db_status st;
+	const char *v;
+	PGresult *r;
 
-	if (body == NULL)
-		return res->status;
-	admin_fields_init(&f, req->arena);
-	if (admin_text(req->arena, body, &f, "status", 20,
-		       ADMIN_REQUIRED | ADMIN_NONEMPTY, &status) == ADMIN_SET &&
-	    strcmp(status, "confirmed") != 0 &&
-	    strcmp(status, "cancelled") != 0)
-		admin_field_error(&f, "status", "invalid");
-	if (f.n > 0)
-		return admin_fields_answer(res, &f);
-
-	c = app_db(req, res);
-	if (c == NULL)
-		return res->status;
-	{
-		const char *params[1] = {id};
-
-		st = db_query(c, req->arena, SQL_RESERVATION_PERFORMANCE, 1,
-			      params, &r);
-	}
+	st = db_query(c, req->arena, SQL_RESERVATION_PERFORMANCE, 1, params,
+		      &r);
 	if (st != DB_OK)
 		return app_db_error(res, st);
-	if (PQntuples(r) == 0 ||
-	    !str_to_i64(db_val(r, 0, 0), strlen(db_val(r, 0, 0)), 1,
-			INT64_MAX, &perf))
+	v = PQntuples(r) > 0 ? db_val(r, 0, RESERVATION_PERFORMANCE_ID) : "";
+	if (PQntuples(r) == 0 || !str_to_i64(v, strlen(v), 1, INT64_MAX, perf))
 		return http_error(res, 404, "not_found", "no such reservation");
-	{
-		const char *params[4] = {id, status, auth_user(req)->id_text,
-					 req->request_id};
+	return 0;
+}
 
-		st = app_call(req, res, c, perf, SQL_SET_STATUS, 4, params,
-			      &row);
-		if (st != 0)
-			return st;
-	}
-	result = db_val(row, 0, 0);
-	if (strcmp(result, "not_found") == 0)
-		return http_error(res, 404, "not_found", "no such reservation");
-	if (strcmp(result, "not_enough_seats") == 0)
-		return http_error_with(res, 409, "not_enough_seats",
-				       "the hold expired and the seats are "
-				       "gone", "seats_available",
-				       db_val(row, 0, 1));
-	if (strcmp(result, "checked_in") == 0)
-		return http_error(res, 409, "checked_in",
-				  "someone on this reservation has been "
-				  "admitted; undo the check-in first");
-	if (strcmp(result, "reservation_cancelled") == 0)
-		return http_error(res, 409, "cancelled",
-				  "a cancelled reservation cannot be "
-				  "confirmed; book again");
-	if (strcmp(result, "performance_cancelled") == 0)
-		return http_error(res, 409, "performance_cancelled",
-				  "the performance is cancelled");
-	if (strcmp(result, "unchanged") != 0)
+int admin_reservations_status(struct http_req *req, struct http_res *res)
+{
+	const char *id = http_param(req, "id");
+	const struct outcome *o;
+	struct json_object *body;
+	struct input_fields f;
+	const char *want;
+	struct db_params p;
+	struct db_conn *c;
+	enum db_status st;
+	PGresult *r, *row;
+	int64_t perf = 0;
+	int status;
+
+	if ((status = app_json_body(req, res, &body)) != 0)
+		return status;
+	input_fields_init(&f, req->arena);
+	if (input_text(req->arena, body, &f, "status", 20,
+		       INPUT_REQUIRED | INPUT_NONEMPTY, &want) == INPUT_SET &&
+	    strcmp(want, "confirmed") != 0 && strcmp(want, "cancelled") != 0)
+		input_field_error(&f, "status", "invalid");
+	if (f.n > 0)
+		return input_fields_answer(res, &f);
+	if ((status = app_db(req, res, &c)) != 0 ||
+	    (status = reservation_performance(req, res, c, id, &perf)) != 0)
+		return status;
+	db_params_init(&p);
+	db_param(&p, id);
+	db_param(&p, want);
+	audit_params(&p, req);
+	if ((status = app_call(req, res, c, perf, SQL_SET_STATUS, &p,
+			       &row)) != 0 ||
+	    (status = app_outcome(res, OUTCOMES(status_outcomes),
+				  db_val(row, 0, SET_STATUS_RESULT),
+				  db_val(row, 0, SET_STATUS_SEATS_AVAILABLE),
+				  &o)) != 0)
+		return status;
+	if (strcmp(o->result, "unchanged") != 0)
 		log_event(LOG_INFO, req->request_id, "reservation_status",
-			  "reservation %s %s by user %s", id, result,
+			  "reservation %s %s by user %s", id, o->result,
 			  auth_user(req)->id_text);
-	{
-		const char *params[1] = {id};
-
-		st = db_query(c, req->arena, SQL_RESERVATION, 1, params, &r);
-	}
-	if (st != DB_OK || PQntuples(r) != 1)
+	st = db_query(c, req->arena, SQL_RESERVATION, 1, &id, &r);
+	if (st != DB_OK)
 		return app_db_error(res, st);
-	return app_json_wrap(res, 200, "reservation", db_val(r, 0, 0));
+	if (PQntuples(r) != 1)
+		return app_internal_error(res);
+	return app_json_wrap(res, 200, "reservation",
+			     db_val(r, 0, RESERVATION_JSON_TEXT));
 }
 
 /* ---- check-ins ------------------------------------------------------ */
 
 int admin_checkins_undo(struct http_req *req, struct http_res *res)
 {
-	const char *params[3] = {http_param(req, "id"),
-				 auth_user(req)->id_text, req->request_id};
-	struct db_conn *c = app_db(req, res);
-	const char *result;
+	const struct outcome *o;
+	const char *undone[2];
+	struct db_params p;
+	struct db_conn *c;
+	enum db_status st;
 	PGresult *row, *r;
-	int st;
+	int status;
 
-	if (c == NULL)
-		return res->status;
+	db_params_init(&p);
+	db_param(&p, http_param(req, "id"));
+	audit_params(&p, req);
 	/* No performance lock: like a scan, an undo changes no availability,
 	 * and the check-in's row lock orders it against a scan. */
-	st = app_call(req, res, c, 0, SQL_UNDO, 3, params, &row);
-	if (st != 0)
-		return st;
-	result = db_val(row, 0, 0);
-	if (strcmp(result, "not_found") == 0)
-		return http_error(res, 404, "not_found", "no such check-in");
-	if (strcmp(result, "already_undone") == 0)
-		return http_error(res, 409, "already_undone",
-				  "this check-in was already undone");
+	if ((status = app_db(req, res, &c)) != 0 ||
+	    (status = app_call(req, res, c, 0, SQL_UNDO, &p, &row)) != 0 ||
+	    (status = app_outcome(res, OUTCOMES(undo_outcomes),
+				  db_val(row, 0, UNDO_RESULT), NULL, &o)) != 0)
+		return status;
+	undone[0] = http_param(req, "id");
+	undone[1] = db_val(row, 0, UNDO_RESERVATION_ID);
 	log_event(LOG_INFO, req->request_id, "checkin_undone",
-		  "check-in %s of reservation %s by user %s", params[0],
-		  db_val(row, 0, 1), params[1]);
-	{
-		const char *p[2] = {params[0], db_val(row, 0, 1)};
-
-		st = db_query(c, req->arena, SQL_UNDONE, 2, p, &r);
-	}
-	if (st != DB_OK || PQntuples(r) != 1)
+		  "check-in %s of reservation %s by user %s", undone[0],
+		  undone[1], auth_user(req)->id_text);
+	st = db_query(c, req->arena, SQL_UNDONE, 2, undone, &r);
+	if (st != DB_OK)
 		return app_db_error(res, st);
-	buf_puts(&res->body, db_val(r, 0, 0));
-	return 200;
+	if (PQntuples(r) != 1)
+		return app_internal_error(res);
+	buf_puts(&res->body, db_val(r, 0, UNDONE_JSON));
+	return o->status;
 }

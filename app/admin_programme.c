@@ -20,6 +20,8 @@
 #include "app.h"
 #include "audit.h"
 #include "auth.h"
+#include "input.h"
+#include "request.h"
 
 #include "../lib/arena.h"
 #include "../lib/db.h"
@@ -93,7 +95,7 @@ static const char SQL_VENUES[] =
 static const char SQL_VENUE[] =
 	"SELECT " VENUE_JSON "::text FROM venues v WHERE v.id = $1::bigint";
 
-/* Writes for audit_tx(): id, before, after, then the document. */
+/* Writes for audit_tx(): enum audit_col (audit.h). */
 static const char SQL_VENUE_CREATE[] =
 	"WITH v AS (INSERT INTO venues (name, address, city)"
 	"  VALUES ($1, coalesce($2, ''), coalesce($3, '')) RETURNING *)"
@@ -153,29 +155,26 @@ static const char SQL_PERFORMANCE[] =
 	"SELECT " PERFORMANCE_JSON "::text" PERFORMANCE_FROM
 	" WHERE p.id = $1::bigint";
 
+enum { PERF_RESULT, PERF_ID };
 static const char SQL_PERFORMANCE_CREATE[] =
 	"SELECT o_result, o_id FROM admin_create_performance($1::bigint,"
 	" $2::bigint, $3::timestamptz, $4::integer, $5::integer, $6::integer,"
 	" $7::timestamptz, $8::timestamptz, $9::integer, $10::bigint, $11)";
 
+enum { PERF_UPDATE_RESULT, PERF_SEATS_TAKEN };
 static const char SQL_PERFORMANCE_UPDATE[] =
 	"SELECT o_result, o_seats_taken FROM admin_update_performance("
 	"$1::bigint, $2::bigint, $3::bigint, $4::timestamptz, $5::integer,"
 	" $6::integer, $7::integer, $8::boolean, $9::timestamptz, $10::boolean,"
 	" $11::timestamptz, $12::integer, $13::boolean, $14::bigint, $15)";
 
+enum { PERF_CANCEL_RESULT };
 static const char SQL_PERFORMANCE_CANCEL[] =
 	"SELECT o_result FROM admin_cancel_performance($1::bigint, $2::bigint,"
 	" $3)";
 
 /* ---- shared --------------------------------------------------------- */
 
-/*
- * Run a read returning zero or one JSON text; answer {key: doc} with
- * status, or 404. c is the connection the handler already holds, or
- * NULL to take one: a handler never holds two, which under load could
- * leave every thread holding one and waiting for another.
- */
 /* The answer to an audit_tx() write of a venue or a show. */
 static int written(struct http_req *req, struct http_res *res,
 		   enum db_status st, PGresult *row, int status,
@@ -186,10 +185,10 @@ static int written(struct http_req *req, struct http_res *res,
 	if (PQntuples(row) == 0)
 		return http_error(res, 404, "not_found", "no such resource");
 	log_event(LOG_INFO, req->request_id, event, "%s %s by user %s", key,
-		  db_val(row, 0, 0), auth_user(req)->id_text);
+		  db_val(row, 0, AUDIT_ID), auth_user(req)->id_text);
 	if (status == 204)
 		return 204;
-	return app_json_wrap(res, status, key, db_val(row, 0, 3));
+	return app_json_wrap(res, status, key, db_val(row, 0, AUDIT_DOC));
 }
 
 /* DELETE of a venue or a show: 204, 404, or 409 in_use. */
@@ -197,17 +196,41 @@ static int delete_row(struct http_req *req, struct http_res *res,
 		      const char *sql, const char *entity, const char *event)
 {
 	const char *params[1] = {http_param(req, "id")};
-	struct db_conn *c = app_db(req, res);
+	struct db_conn *c;
+	enum db_status st;
 	PGresult *row;
-	int st;
+	int status;
 
-	if (c == NULL)
-		return res->status;
+	if ((status = app_db(req, res, &c)) != 0)
+		return status;
 	st = audit_tx(c, req, "delete", entity, sql, 1, params, &row);
 	if (st == DB_CONSTRAINT)
 		return http_error(res, 409, "in_use",
 				  "it still has performances");
 	return written(req, res, st, row, 204, entity, event);
+}
+
+/*
+ * The start of every write with a body: the body read and checked by
+ * check (venue_input, show_input, perf_input) into in, then the request's
+ * connection. 0, or the status answered (400, 422, 503).
+ */
+/* (Callers zero in and c: the analyzer cannot see that 0 means set.) */
+static int write_input(struct http_req *req, struct http_res *res,
+		       bool (*check)(struct arena *, struct json_object *,
+				     struct input_fields *, bool, void *),
+		       bool create, void *in, struct db_conn **c)
+{
+	struct json_object *body;
+	struct input_fields f;
+	int status;
+
+	if ((status = app_json_body(req, res, &body)) != 0)
+		return status;
+	input_fields_init(&f, req->arena);
+	if (!check(req->arena, body, &f, create, in))
+		return input_fields_answer(res, &f);
+	return app_db(req, res, c);
 }
 
 /* ---- venues --------------------------------------------------------- */
@@ -217,14 +240,14 @@ struct venue_in {
 };
 
 static bool venue_input(struct arena *a, struct json_object *body,
-			struct admin_fields *f, bool create,
-			struct venue_in *in)
+			struct input_fields *f, bool create, void *out)
 {
-	int req = create ? ADMIN_REQUIRED : 0;
+	struct venue_in *in = out;
+	int req = create ? INPUT_REQUIRED : 0;
 
-	admin_text(a, body, f, "name", 200, req | ADMIN_NONEMPTY, &in->name);
-	admin_text(a, body, f, "address", 300, 0, &in->address);
-	admin_text(a, body, f, "city", 100, 0, &in->city);
+	input_text(a, body, f, "name", 200, req | INPUT_NONEMPTY, &in->name);
+	input_text(a, body, f, "address", 300, 0, &in->address);
+	input_text(a, body, f, "city", 100, 0, &in->city);
 	return f->n == 0;
 }
 
@@ -242,21 +265,14 @@ int admin_venues_get(struct http_req *req, struct http_res *res)
 static int venue_write(struct http_req *req, struct http_res *res,
 		       bool create)
 {
-	struct json_object *body = app_json_body(req, res);
-	struct admin_fields f;
-	struct venue_in in;
-	struct db_conn *c;
+	struct venue_in in = {0};
+	struct db_conn *c = NULL;
+	enum db_status st;
 	PGresult *row;
-	int st;
+	int status;
 
-	if (body == NULL)
-		return res->status;
-	admin_fields_init(&f, req->arena);
-	if (!venue_input(req->arena, body, &f, create, &in))
-		return admin_fields_answer(res, &f);
-	c = app_db(req, res);
-	if (c == NULL)
-		return res->status;
+	if ((status = write_input(req, res, venue_input, create, &in, &c)) != 0)
+		return status;
 	if (create) {
 		const char *params[3] = {in.name, in.address, in.city};
 
@@ -326,35 +342,35 @@ static bool image_url_valid(const char *s)
 struct show_in {
 	const char *slug, *title, *subtitle, *description, *image_url;
 	const char *duration, *published;
-	enum admin_in image_in, duration_in;
+	enum input_in image_in, duration_in;
 };
 
 static bool show_input(struct arena *a, struct json_object *body,
-		       struct admin_fields *f, bool create,
-		       struct show_in *in)
+		       struct input_fields *f, bool create, void *out)
 {
-	int req = create ? ADMIN_REQUIRED : 0;
+	struct show_in *in = out;
+	int req = create ? INPUT_REQUIRED : 0;
 	int64_t n;
 	bool b;
 
-	if (admin_text(a, body, f, "slug", 80, req | ADMIN_NONEMPTY,
-		       &in->slug) == ADMIN_SET &&
+	if (input_text(a, body, f, "slug", 80, req | INPUT_NONEMPTY,
+		       &in->slug) == INPUT_SET &&
 	    !slug_valid(in->slug))
-		admin_field_error(f, "slug", "invalid");
-	admin_text(a, body, f, "title", 200, req | ADMIN_NONEMPTY, &in->title);
-	admin_text(a, body, f, "subtitle", 300, 0, &in->subtitle);
-	admin_text(a, body, f, "description", 20000, ADMIN_MULTILINE,
+		input_field_error(f, "slug", "invalid");
+	input_text(a, body, f, "title", 200, req | INPUT_NONEMPTY, &in->title);
+	input_text(a, body, f, "subtitle", 300, 0, &in->subtitle);
+	input_text(a, body, f, "description", 20000, INPUT_MULTILINE,
 		   &in->description);
-	in->image_in = admin_text(a, body, f, "image_url", 500, ADMIN_NULLABLE,
+	in->image_in = input_text(a, body, f, "image_url", 500, INPUT_NULLABLE,
 				  &in->image_url);
-	if (in->image_in == ADMIN_SET && *in->image_url == '\0') {
-		in->image_in = ADMIN_NULL;	/* "" clears, like null */
+	if (in->image_in == INPUT_SET && *in->image_url == '\0') {
+		in->image_in = INPUT_NULL;	/* "" clears, like null */
 		in->image_url = NULL;
-	} else if (in->image_in == ADMIN_SET && !image_url_valid(in->image_url))
-		admin_field_error(f, "image_url", "invalid");
-	in->duration_in = admin_int(a, body, f, "duration_minutes", 1, 1440,
-				    ADMIN_NULLABLE, &n, &in->duration);
-	admin_bool(body, f, "published", 0, &b, &in->published);
+	} else if (in->image_in == INPUT_SET && !image_url_valid(in->image_url))
+		input_field_error(f, "image_url", "invalid");
+	in->duration_in = input_int(a, body, f, "duration_minutes", 1, 1440,
+				    INPUT_NULLABLE, &n, &in->duration);
+	input_bool(body, f, "published", 0, &b, &in->published);
 	return f->n == 0;
 }
 
@@ -372,40 +388,35 @@ int admin_shows_get(struct http_req *req, struct http_res *res)
 static int show_write(struct http_req *req, struct http_res *res,
 		      bool create)
 {
-	struct json_object *body = app_json_body(req, res);
-	struct admin_fields f;
-	struct show_in in;
-	struct db_conn *c;
+	struct show_in in = {0};
+	struct db_params p;
+	struct db_conn *c = NULL;
+	enum db_status st;
 	PGresult *row;
-	int st;
+	int status;
 
-	if (body == NULL)
-		return res->status;
-	admin_fields_init(&f, req->arena);
-	if (!show_input(req->arena, body, &f, create, &in))
-		return admin_fields_answer(res, &f);
-	c = app_db(req, res);
-	if (c == NULL)
-		return res->status;
-	if (create) {
-		const char *params[7] = {in.slug, in.title, in.subtitle,
-					 in.description, in.image_url,
-					 in.duration, in.published};
-
-		st = audit_tx(c, req, "create", "show", SQL_SHOW_CREATE, 7,
-			      params, &row);
-	} else {
-		const char *params[10] = {
-			http_param(req, "id"), in.slug, in.title, in.subtitle,
-			in.description,
-			in.image_in != ADMIN_ABSENT ? "true" : "false",
-			in.image_url,
-			in.duration_in != ADMIN_ABSENT ? "true" : "false",
-			in.duration, in.published};
-
-		st = audit_tx(c, req, "update", "show", SQL_SHOW_UPDATE, 10,
-			      params, &row);
-	}
+	if ((status = write_input(req, res, show_input, create, &in, &c)) != 0)
+		return status;
+	db_params_init(&p);
+	if (!create)
+		db_param(&p, http_param(req, "id"));		/* $1 */
+	db_param(&p, in.slug);
+	db_param(&p, in.title);
+	db_param(&p, in.subtitle);
+	db_param(&p, in.description);
+	if (!create)
+		db_param_bool(&p, in.image_in != INPUT_ABSENT);	/* set? */
+	db_param(&p, in.image_url);
+	if (!create)
+		db_param_bool(&p, in.duration_in != INPUT_ABSENT);
+	db_param(&p, in.duration);
+	db_param(&p, in.published);
+	if (create)
+		st = audit_tx(c, req, "create", "show", SQL_SHOW_CREATE, p.n,
+			      p.v, &row);
+	else
+		st = audit_tx(c, req, "update", "show", SQL_SHOW_UPDATE, p.n,
+			      p.v, &row);
 	if (st == DB_CONFLICT)
 		return http_error_fields(res, 409, "conflict",
 					 "another show has this slug",
@@ -434,88 +445,115 @@ int admin_shows_delete(struct http_req *req, struct http_res *res)
 struct perf_in {
 	const char *show, *venue, *starts, *capacity, *occupied, *extra;
 	const char *opens, *closes, *max, *force;
-	enum admin_in opens_in, closes_in;
+	enum input_in opens_in, closes_in;
 };
 
 static bool perf_input(struct arena *a, struct json_object *body,
-		       struct admin_fields *f, bool create,
-		       struct perf_in *in)
+		       struct input_fields *f, bool create, void *out)
 {
-	int req = create ? ADMIN_REQUIRED : 0;
+	struct perf_in *in = out;
+	int req = create ? INPUT_REQUIRED : 0;
 	int64_t capacity = 0, occupied = 0, extra = 0, n;
 	bool force;
 
-	admin_int(a, body, f, "show_id", 1, INT64_MAX - 1, req, &n, &in->show);
-	admin_int(a, body, f, "venue_id", 1, INT64_MAX - 1, req, &n,
+	input_int(a, body, f, "show_id", 1, INT64_MAX - 1, req, &n, &in->show);
+	input_int(a, body, f, "venue_id", 1, INT64_MAX - 1, req, &n,
 		  &in->venue);
-	admin_time(body, f, "starts_at", req, &in->starts);
-	admin_int(a, body, f, "capacity", 0, 100000, req, &capacity,
+	input_time(body, f, "starts_at", req, &in->starts);
+	input_int(a, body, f, "capacity", 0, 100000, req, &capacity,
 		  &in->capacity);
-	admin_int(a, body, f, "occupied_manual", 0, 100000, 0, &occupied,
+	input_int(a, body, f, "occupied_manual", 0, 100000, 0, &occupied,
 		  &in->occupied);
-	admin_int(a, body, f, "extra_seats", 0, 100000, 0, &extra, &in->extra);
-	in->opens_in = admin_time(body, f, "booking_opens_at", ADMIN_NULLABLE,
+	input_int(a, body, f, "extra_seats", 0, 100000, 0, &extra, &in->extra);
+	in->opens_in = input_time(body, f, "booking_opens_at", INPUT_NULLABLE,
 				  &in->opens);
-	in->closes_in = admin_time(body, f, "booking_closes_at",
-				   ADMIN_NULLABLE, &in->closes);
-	admin_int(a, body, f, "max_seats_per_reservation", 1, 100, 0, &n,
+	in->closes_in = input_time(body, f, "booking_closes_at",
+				   INPUT_NULLABLE, &in->closes);
+	input_int(a, body, f, "max_seats_per_reservation", 1, 100, 0, &n,
 		  &in->max);
 	in->force = NULL;
 	if (!create)
-		admin_bool(body, f, "force", 0, &force, &in->force);
+		input_bool(body, f, "force", 0, &force, &in->force);
 	/* A new performance has nothing taken: fewer than no seats to sell
 	 * is a typing error. Updates meet the same rule in SQL, with what
 	 * is taken. */
 	if (create && f->n == 0 && occupied > capacity + extra)
-		admin_field_error(f, "occupied_manual", "out_of_range");
+		input_field_error(f, "occupied_manual", "out_of_range");
 	return f->n == 0;
 }
 
-/* Answer a result of the performance functions that is not a success. */
-static int perf_refused(struct http_req *req, struct http_res *res,
-			const char *result, const char *seats_taken)
+/* The field errors both performance writes answer. */
+#define PERF_FIELD_OUTCOMES                                                 \
+	{"unknown_show", 422, "validation_failed",                          \
+	 "some fields are not valid", "{\"show_id\":\"unknown\"}", NULL},     \
+	{"unknown_venue", 422, "validation_failed",                         \
+	 "some fields are not valid", "{\"venue_id\":\"unknown\"}", NULL},    \
+	{"bad_window", 422, "validation_failed", "some fields are not valid", \
+	 "{\"booking_closes_at\":\"before_opens\"}", NULL}
+
+/* POST /admin/performances: admin_create_performance() */
+static const struct outcome create_outcomes[] = {
+	{"created", 201, NULL, NULL, NULL, NULL},
+	PERF_FIELD_OUTCOMES,
+};
+
+/* PATCH /admin/performances/{id}: admin_update_performance() */
+static const struct outcome update_outcomes[] = {
+	{"updated", 200, NULL, NULL, NULL, NULL},
+	{"not_found", 404, "not_found", "no such performance", NULL, NULL},
+	PERF_FIELD_OUTCOMES,
+	{"capacity_below_taken", 409, "capacity_below_taken",
+	 "fewer seats than are already taken; send \"force\": true to do it "
+	 "anyway", NULL, "seats_taken"},
+};
+
+/* POST /admin/performances/{id}/cancel: admin_cancel_performance() */
+static const struct outcome cancel_outcomes[] = {
+	{"cancelled", 200, NULL, NULL, NULL, NULL},
+	{"already_cancelled", 200, NULL, NULL, NULL, NULL},
+	{"not_found", 404, "not_found", "no such performance", NULL, NULL},
+};
+
+/* The fields of a performance write, $2.. of SQL_PERFORMANCE_CREATE/UPDATE
+ * up to the booking window's end: the update's "set" flags only with
+ * update. */
+static void perf_params(struct db_params *p, const struct perf_in *in,
+			bool update)
 {
-	if (strcmp(result, "not_found") == 0)
-		return http_error(res, 404, "not_found", "no such performance");
-	if (strcmp(result, "unknown_show") == 0)
-		return admin_field_answer(res, req->arena, "show_id",
-					  "unknown");
-	if (strcmp(result, "unknown_venue") == 0)
-		return admin_field_answer(res, req->arena, "venue_id",
-					  "unknown");
-	if (strcmp(result, "bad_window") == 0)
-		return admin_field_answer(res, req->arena, "booking_closes_at",
-					  "before_opens");
-	if (strcmp(result, "capacity_below_taken") == 0)
-		return http_error_with(res, 409, "capacity_below_taken",
-				       "fewer seats than are already taken; "
-				       "send \"force\": true to do it anyway",
-				       "seats_taken", seats_taken);
-	return http_error(res, 500, "internal_error", "internal error");
+	db_param(p, in->show);
+	db_param(p, in->venue);
+	db_param(p, in->starts);
+	db_param(p, in->capacity);
+	db_param(p, in->occupied);
+	db_param(p, in->extra);
+	if (update)
+		db_param_bool(p, in->opens_in != INPUT_ABSENT);
+	db_param(p, in->opens);
+	if (update)
+		db_param_bool(p, in->closes_in != INPUT_ABSENT);
+	db_param(p, in->closes);
+	db_param(p, in->max);
 }
 
 int admin_performances_list(struct http_req *req, struct http_res *res)
 {
-	struct admin_fields f;
+	struct input_fields f;
 	const char *show;
 	struct db_conn *c;
+	enum db_status st;
 	PGresult *r;
-	int st;
+	int status;
 
-	admin_fields_init(&f, req->arena);
-	if (!admin_query_id(req, &f, "show_id", &show))
-		return admin_fields_answer(res, &f);
-	c = app_db(req, res);
-	if (c == NULL)
-		return res->status;
-	{
-		const char *params[1] = {show};
-
-		st = db_query(c, req->arena, SQL_PERFORMANCES, 1, params, &r);
-	}
+	input_fields_init(&f, req->arena);
+	if (!input_query_id(req, &f, "show_id", &show))
+		return input_fields_answer(res, &f);
+	if ((status = app_db(req, res, &c)) != 0)
+		return status;
+	st = db_query(c, req->arena, SQL_PERFORMANCES, 1, &show, &r);
 	if (st != DB_OK)
 		return app_db_error(res, st);
-	return app_json_wrap(res, 200, "performances", db_val(r, 0, 0));
+	return app_json_wrap(res, 200, "performances",
+			     db_val(r, 0, APP_DOC_JSON));
 }
 
 int admin_performances_get(struct http_req *req, struct http_res *res)
@@ -526,110 +564,82 @@ int admin_performances_get(struct http_req *req, struct http_res *res)
 
 int admin_performances_create(struct http_req *req, struct http_res *res)
 {
-	struct json_object *body = app_json_body(req, res);
-	struct admin_fields f;
-	struct perf_in in;
-	struct db_conn *c;
-	const char *result;
+	const struct outcome *o;
+	struct perf_in in = {0};
+	struct db_params p;
+	struct db_conn *c = NULL;
 	PGresult *row;
-	int st;
+	int status;
 
-	if (body == NULL)
-		return res->status;
-	admin_fields_init(&f, req->arena);
-	if (!perf_input(req->arena, body, &f, true, &in))
-		return admin_fields_answer(res, &f);
-	c = app_db(req, res);
-	if (c == NULL)
-		return res->status;
-	{
-		const char *params[11] = {in.show, in.venue, in.starts,
-					  in.capacity, in.occupied, in.extra,
-					  in.opens, in.closes, in.max,
-					  auth_user(req)->id_text,
-					  req->request_id};
-
-		/* No lock: nobody can book a performance that does not
-		 * exist yet. */
-		st = app_call(req, res, c, 0, SQL_PERFORMANCE_CREATE, 11,
-			      params, &row);
-		if (st != 0)
-			return st;
-	}
-	result = db_val(row, 0, 0);
-	if (strcmp(result, "created") != 0)
-		return perf_refused(req, res, result, NULL);
+	if ((status = write_input(req, res, perf_input, true, &in, &c)) != 0)
+		return status;
+	db_params_init(&p);
+	perf_params(&p, &in, false);
+	audit_params(&p, req);
+	/* No lock: nobody can book a performance that does not exist yet. */
+	if ((status = app_call(req, res, c, 0, SQL_PERFORMANCE_CREATE, &p,
+			       &row)) != 0 ||
+	    (status = app_outcome(res, OUTCOMES(create_outcomes),
+				  db_val(row, 0, PERF_RESULT), NULL, &o)) != 0)
+		return status;
 	log_event(LOG_INFO, req->request_id, "performance_created",
-		  "performance %s by user %s", db_val(row, 0, 1),
+		  "performance %s by user %s", db_val(row, 0, PERF_ID),
 		  auth_user(req)->id_text);
-	return app_document(req, res, 201, SQL_PERFORMANCE, db_val(row, 0, 1),
-			    "performance");
+	return app_document(req, res, o->status, SQL_PERFORMANCE,
+			    db_val(row, 0, PERF_ID), "performance");
 }
 
 int admin_performances_update(struct http_req *req, struct http_res *res)
 {
-	struct json_object *body = app_json_body(req, res);
-	struct admin_fields f;
-	struct perf_in in;
-	struct db_conn *c;
-	const char *result;
+	const struct outcome *o;
+	struct perf_in in = {0};
+	struct db_params p;
+	struct db_conn *c = NULL;
 	PGresult *row;
-	int st;
+	int status;
 
-	if (body == NULL)
-		return res->status;
-	admin_fields_init(&f, req->arena);
-	if (!perf_input(req->arena, body, &f, false, &in))
-		return admin_fields_answer(res, &f);
-	c = app_db(req, res);
-	if (c == NULL)
-		return res->status;
-	{
-		const char *params[15] = {
-			http_param(req, "id"), in.show, in.venue, in.starts,
-			in.capacity, in.occupied, in.extra,
-			in.opens_in != ADMIN_ABSENT ? "true" : "false",
-			in.opens,
-			in.closes_in != ADMIN_ABSENT ? "true" : "false",
-			in.closes, in.max, in.force, auth_user(req)->id_text,
-			req->request_id};
-
-		st = app_call(req, res, c, admin_path_id(req),
-			      SQL_PERFORMANCE_UPDATE, 15, params, &row);
-		if (st != 0)
-			return st;
-	}
-	result = db_val(row, 0, 0);
-	if (strcmp(result, "updated") != 0)
-		return perf_refused(req, res, result, db_val(row, 0, 1));
+	if ((status = write_input(req, res, perf_input, false, &in, &c)) != 0)
+		return status;
+	db_params_init(&p);
+	db_param(&p, http_param(req, "id"));
+	perf_params(&p, &in, true);
+	db_param(&p, in.force);
+	audit_params(&p, req);
+	if ((status = app_call(req, res, c, input_path_id(req),
+			       SQL_PERFORMANCE_UPDATE, &p, &row)) != 0 ||
+	    (status = app_outcome(res, OUTCOMES(update_outcomes),
+				  db_val(row, 0, PERF_UPDATE_RESULT),
+				  db_val(row, 0, PERF_SEATS_TAKEN), &o)) != 0)
+		return status;
 	log_event(LOG_INFO, req->request_id, "performance_updated",
 		  "performance %s by user %s", http_param(req, "id"),
 		  auth_user(req)->id_text);
-	return app_document(req, res, 200, SQL_PERFORMANCE,
+	return app_document(req, res, o->status, SQL_PERFORMANCE,
 			    http_param(req, "id"), "performance");
 }
 
 int admin_performances_cancel(struct http_req *req, struct http_res *res)
 {
-	const char *params[3] = {http_param(req, "id"),
-				 auth_user(req)->id_text, req->request_id};
-	struct db_conn *c = app_db(req, res);
-	const char *result;
+	const struct outcome *o;
+	struct db_params p;
+	struct db_conn *c;
 	PGresult *row;
-	int st;
+	int status;
 
-	if (c == NULL)
-		return res->status;
-	st = app_call(req, res, c, admin_path_id(req), SQL_PERFORMANCE_CANCEL,
-		      3, params, &row);
-	if (st != 0)
-		return st;
-	result = db_val(row, 0, 0);
-	if (strcmp(result, "not_found") == 0)
-		return http_error(res, 404, "not_found", "no such performance");
-	if (strcmp(result, "cancelled") == 0)
+	db_params_init(&p);
+	db_param(&p, http_param(req, "id"));
+	audit_params(&p, req);
+	if ((status = app_db(req, res, &c)) != 0 ||
+	    (status = app_call(req, res, c, input_path_id(req),
+			       SQL_PERFORMANCE_CANCEL, &p, &row)) != 0 ||
+	    (status = app_outcome(res, OUTCOMES(cancel_outcomes),
+				  db_val(row, 0, PERF_CANCEL_RESULT), NULL,
+				  &o)) != 0)
+		return status;
+	if (strcmp(o->result, "cancelled") == 0)
 		log_event(LOG_INFO, req->request_id, "performance_cancelled",
-			  "performance %s by user %s", params[0], params[1]);
-	return app_document(req, res, 200, SQL_PERFORMANCE, params[0],
-			    "performance");
+			  "performance %s by user %s", http_param(req, "id"),
+			  auth_user(req)->id_text);
+	return app_document(req, res, o->status, SQL_PERFORMANCE,
+			    http_param(req, "id"), "performance");
 }

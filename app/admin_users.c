@@ -18,6 +18,8 @@
 #include "app.h"
 #include "audit.h"
 #include "auth.h"
+#include "input.h"
+#include "request.h"
 
 #include "../lib/arena.h"
 #include "../lib/db.h"
@@ -45,7 +47,7 @@ static const char SQL_USERS[] =
 	" '[]')::text FROM users u";
 
 /*
- * Writes for audit_tx(): id, before, after, then the document.
+ * Writes for audit_tx(): enum audit_col (audit.h).
  *
  * A taken email gives no row rather than a unique violation, whose
  * error PostgreSQL would write to its own log with the address in it.
@@ -118,36 +120,43 @@ int admin_users_list(struct http_req *req, struct http_res *res)
 	return app_document(req, res, 200, SQL_USERS, NULL, "users");
 }
 
+/* The body of a new user checked: 0, or the status answered (422). */
+static int user_input(struct http_req *req, struct http_res *res,
+		      struct json_object *body, const char **email,
+		      const char **name, const char **role)
+{
+	const int required = INPUT_REQUIRED | INPUT_NONEMPTY;
+	struct input_fields f;
+
+	input_fields_init(&f, req->arena);
+	if (input_text(req->arena, body, &f, "email", VALID_EMAIL_MAX,
+		       required, email) == INPUT_SET &&
+	    !valid_email(*email, strlen(*email)))
+		input_field_error(&f, "email", "invalid");
+	input_text(req->arena, body, &f, "name", BOOKING_NAME_MAX, 0, name);
+	if (input_text(req->arena, body, &f, "role", 10, required, role) ==
+		    INPUT_SET &&
+	    strcmp(*role, "staff") != 0 && strcmp(*role, "admin") != 0)
+		input_field_error(&f, "role", "invalid");
+	return f.n > 0 ? input_fields_answer(res, &f) : 0;
+}
+
 int admin_users_create(struct http_req *req, struct http_res *res)
 {
-	struct json_object *body = app_json_body(req, res);
 	const char *email, *name, *role;
 	char pw[21], hash[crypto_pwhash_STRBYTES];
-	struct admin_fields f;
+	struct json_object *body;
 	struct db_conn *c;
+	enum db_status st;
 	PGresult *row;
-	int st;
+	int status;
 
-	if (body == NULL)
-		return res->status;
-	admin_fields_init(&f, req->arena);
-	if (admin_text(req->arena, body, &f, "email", 254,
-		       ADMIN_REQUIRED | ADMIN_NONEMPTY, &email) == ADMIN_SET &&
-	    !valid_email(email, strlen(email)))
-		admin_field_error(&f, "email", "invalid");
-	admin_text(req->arena, body, &f, "name", 120, 0, &name);
-	if (admin_text(req->arena, body, &f, "role", 10,
-		       ADMIN_REQUIRED | ADMIN_NONEMPTY, &role) == ADMIN_SET &&
-	    strcmp(role, "staff") != 0 && strcmp(role, "admin") != 0)
-		admin_field_error(&f, "role", "invalid");
-	if (f.n > 0)
-		return admin_fields_answer(res, &f);
-
-	c = app_db(req, res);
-	if (c == NULL)
-		return res->status;
+	if ((status = app_json_body(req, res, &body)) != 0 ||
+	    (status = user_input(req, res, body, &email, &name, &role)) != 0 ||
+	    (status = app_db(req, res, &c)) != 0)
+		return status;
 	if (new_password(pw, hash) < 0)
-		return http_error(res, 500, "internal_error", "internal error");
+		return app_internal_error(res);
 	{
 		const char *params[4] = {email, name, role, hash};
 
@@ -157,32 +166,32 @@ int admin_users_create(struct http_req *req, struct http_res *res)
 	sodium_memzero(hash, sizeof(hash));
 	if (st == DB_OK && PQntuples(row) == 1) {
 		log_event(LOG_INFO, req->request_id, "user_created",
-			  "user %s (%s) by user %s", db_val(row, 0, 0), role,
-			  auth_user(req)->id_text);
-		st = with_password(res, 201, db_val(row, 0, 3), pw);
+			  "user %s (%s) by user %s", db_val(row, 0, AUDIT_ID),
+			  role, auth_user(req)->id_text);
+		status = with_password(res, 201, db_val(row, 0, AUDIT_DOC), pw);
 	} else if (st == DB_OK || st == DB_CONFLICT) {
-		st = http_error_fields(res, 409, "conflict",
-				       "a user with this email exists",
-				       "{\"email\":\"taken\"}");
+		status = http_error_fields(res, 409, "conflict",
+					   "a user with this email exists",
+					   "{\"email\":\"taken\"}");
 	} else {
-		st = app_db_error(res, st);
+		status = app_db_error(res, st);
 	}
 	sodium_memzero(pw, sizeof(pw));
-	return st;
+	return status;
 }
 
 int admin_users_password(struct http_req *req, struct http_res *res)
 {
 	char pw[21], hash[crypto_pwhash_STRBYTES];
 	struct db_conn *c;
+	enum db_status st;
 	PGresult *row;
-	int st;
+	int status;
 
-	c = app_db(req, res);
-	if (c == NULL)
-		return res->status;
+	if ((status = app_db(req, res, &c)) != 0)
+		return status;
 	if (new_password(pw, hash) < 0)
-		return http_error(res, 500, "internal_error", "internal error");
+		return app_internal_error(res);
 	{
 		const char *params[2] = {http_param(req, "id"), hash};
 
@@ -192,16 +201,16 @@ int admin_users_password(struct http_req *req, struct http_res *res)
 	sodium_memzero(hash, sizeof(hash));
 	if (st == DB_OK && PQntuples(row) == 1) {
 		log_event(LOG_INFO, req->request_id, "user_password_reset",
-			  "user %s by user %s", db_val(row, 0, 0),
+			  "user %s by user %s", db_val(row, 0, AUDIT_ID),
 			  auth_user(req)->id_text);
-		st = with_password(res, 200, db_val(row, 0, 3), pw);
+		status = with_password(res, 200, db_val(row, 0, AUDIT_DOC), pw);
 	} else if (st == DB_OK) {
-		st = http_error(res, 404, "not_found", "no such user");
+		status = http_error(res, 404, "not_found", "no such user");
 	} else {
-		st = app_db_error(res, st);
+		status = app_db_error(res, st);
 	}
 	sodium_memzero(pw, sizeof(pw));
-	return st;
+	return status;
 }
 
 static int set_active(struct http_req *req, struct http_res *res,
@@ -210,15 +219,15 @@ static int set_active(struct http_req *req, struct http_res *res,
 	const char *params[2] = {http_param(req, "id"),
 				 active ? "true" : "false"};
 	struct db_conn *c;
+	enum db_status st;
 	PGresult *row;
-	int st;
+	int status;
 
-	if (!active && admin_path_id(req) == auth_user(req)->id)
+	if (!active && input_path_id(req) == auth_user(req)->id)
 		return http_error(res, 409, "self",
 				  "you cannot deactivate your own account");
-	c = app_db(req, res);
-	if (c == NULL)
-		return res->status;
+	if ((status = app_db(req, res, &c)) != 0)
+		return status;
 	st = audit_tx(c, req, active ? "activate" : "deactivate", "user",
 		      SQL_USER_ACTIVE, 2, params, &row);
 	if (st != DB_OK)
@@ -227,9 +236,9 @@ static int set_active(struct http_req *req, struct http_res *res,
 		return http_error(res, 404, "not_found", "no such user");
 	log_event(LOG_INFO, req->request_id,
 		  active ? "user_activated" : "user_deactivated",
-		  "user %s by user %s", db_val(row, 0, 0),
+		  "user %s by user %s", db_val(row, 0, AUDIT_ID),
 		  auth_user(req)->id_text);
-	return app_json_wrap(res, 200, "user", db_val(row, 0, 3));
+	return app_json_wrap(res, 200, "user", db_val(row, 0, AUDIT_DOC));
 }
 
 int admin_users_deactivate(struct http_req *req, struct http_res *res)
@@ -247,35 +256,35 @@ int admin_audit_list(struct http_req *req, struct http_res *res)
 	const char *entity = http_query(req, "entity");
 	const char *limit_s = http_query(req, "limit");
 	const char *entity_id, *limit = "100";
-	struct admin_fields f;
+	struct input_fields f;
 	struct db_conn *c;
+	enum db_status st;
 	PGresult *r;
 	int64_t n;
-	int st;
+	int status;
 
-	admin_fields_init(&f, req->arena);
+	input_fields_init(&f, req->arena);
 	if (entity != NULL && *entity != '\0') {
 		bool known = false;
 
 		for (size_t i = 0; i < NENTITIES; i++)
 			known = known || strcmp(entity, ENTITIES[i]) == 0;
 		if (!known)
-			admin_field_error(&f, "entity", "invalid");
+			input_field_error(&f, "entity", "invalid");
 	} else {
 		entity = NULL;
 	}
-	admin_query_id(req, &f, "entity_id", &entity_id);
+	input_query_id(req, &f, "entity_id", &entity_id);
 	if (limit_s != NULL && *limit_s != '\0') {
 		if (!str_to_i64(limit_s, strlen(limit_s), 1, 500, &n))
-			admin_field_error(&f, "limit", "out_of_range");
+			input_field_error(&f, "limit", "out_of_range");
 		limit = limit_s;
 	}
 	if (f.n > 0)
-		return admin_fields_answer(res, &f);
+		return input_fields_answer(res, &f);
 
-	c = app_db(req, res);
-	if (c == NULL)
-		return res->status;
+	if ((status = app_db(req, res, &c)) != 0)
+		return status;
 	{
 		const char *params[3] = {entity, entity_id, limit};
 
@@ -283,5 +292,5 @@ int admin_audit_list(struct http_req *req, struct http_res *res)
 	}
 	if (st != DB_OK)
 		return app_db_error(res, st);
-	return app_json_wrap(res, 200, "entries", db_val(r, 0, 0));
+	return app_json_wrap(res, 200, "entries", db_val(r, 0, APP_DOC_JSON));
 }

@@ -24,6 +24,14 @@ enum db_status audit_write(struct db_conn *c, struct http_req *req,
 	return db_exec(c, req->arena, SQL_AUDIT, 7, params, NULL);
 }
 
+void audit_params(struct db_params *p, const struct http_req *req)
+{
+	const struct auth_user *u = auth_user(req);
+
+	db_param(p, u != NULL ? u->id_text : NULL);
+	db_param(p, req->request_id);
+}
+
 struct audited {
 	struct http_req *req;
 	const char *action, *entity, *sql;
@@ -42,9 +50,11 @@ static enum db_status audited_tx(struct db_conn *c, struct arena *a,
 	if (st != DB_OK || PQntuples(w->row) == 0)
 		return st;
 	return audit_write(c, w->req, w->action, w->entity,
-			   db_val(w->row, 0, 0),
-			   db_null(w->row, 0, 1) ? NULL : db_val(w->row, 0, 1),
-			   db_null(w->row, 0, 2) ? NULL : db_val(w->row, 0, 2));
+			   db_val(w->row, 0, AUDIT_ID),
+			   db_null(w->row, 0, AUDIT_BEFORE)
+				   ? NULL : db_val(w->row, 0, AUDIT_BEFORE),
+			   db_null(w->row, 0, AUDIT_AFTER)
+				   ? NULL : db_val(w->row, 0, AUDIT_AFTER));
 }
 
 enum db_status audit_tx(struct db_conn *c, struct http_req *req,

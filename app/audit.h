@@ -37,6 +37,19 @@ enum db_status audit_write(struct db_conn *c, struct http_req *req,
  * statuses (DB_CONFLICT for a unique violation, DB_CONSTRAINT for a
  * foreign key, ...) are left to the caller to answer.
  */
+/*
+ * Append the two parameters every audited SQL function takes last
+ * (sql/005_admin.sql): the signed-in user's id and the request id.
+ */
+void audit_params(struct db_params *p, const struct http_req *req);
+
+enum audit_col {
+	AUDIT_ID,	/* the row's id */
+	AUDIT_BEFORE,	/* the row before, JSON, or NULL */
+	AUDIT_AFTER,	/* the row after, JSON, or NULL */
+	AUDIT_DOC	/* the first of the caller's: the document to answer */
+};
+
 enum db_status audit_tx(struct db_conn *c, struct http_req *req,
 			const char *action, const char *entity,
 			const char *sql, int nparams,

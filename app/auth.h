@@ -49,11 +49,4 @@ int auth_hash_password(const char *password, char *out);
 /* A new random password for a person to type: 20 characters. */
 void auth_new_password(char out[21]);
 
-/*
- * `boxoffice user add --email E --role staff|admin [--name N]
- * [--password-stdin]`: create the user or, if the email exists, reset its
- * password, role and lockout. Prints a generated password once.
- */
-int auth_cli_user(int argc, char **argv);
-
 #endif

@@ -17,9 +17,10 @@
 #include "bookings.h"
 
 #include "app.h"
+#include "input.h"
 #include "mails.h"
 #include "outbox.h"
-#include "validate.h"
+#include "request.h"
 
 #include "../lib/arena.h"
 #include "../lib/db.h"
@@ -29,16 +30,39 @@
 #include "../lib/tok.h"
 
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Columns 0-7 of both "info" queries below, in this order. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* The columns of both "info" queries below (INFO_COLUMNS), then the
+ * reservation's (SQL_RES_INFO only). */
+enum info_col {
+	INFO_SHOW_TITLE,
+	INFO_VENUE_NAME,
+	INFO_VENUE_ADDRESS,
+	INFO_STARTS_EPOCH,
+	INFO_DURATION,
+	INFO_LOCAL_START,
+	INFO_PERFORMANCE_JSON,
+	INFO_PERFORMANCE_ID,
+	INFO_RES_ID,
+	INFO_RES_STATUS,
+	INFO_RES_NAME,
+	INFO_RES_EMAIL,
+	INFO_RES_LOCALE,
+	INFO_RES_SEATS,
+	INFO_RES_ADMITTED
+};
+
 #define INFO_COLUMNS                                                       \
 	"s.title, v.name,"                                                  \
 	" v.address || CASE WHEN v.city <> '' THEN ', ' || v.city"          \
 	" ELSE '' END,"                                                     \
 	" extract(epoch FROM p.starts_at)::bigint,"                         \
-	" coalesce(s.duration_minutes, 120),"                               \
+	" coalesce(s.duration_minutes, " STR(MAILS_DEFAULT_MINUTES) "),"      \
 	" to_char(p.starts_at AT TIME ZONE $2, 'YYYY MM DD HH24:MI ID'),"   \
 	" json_build_object('id', p.id, 'starts_at', p.starts_at,"          \
 	"  'status', p.status,"                                             \
@@ -53,26 +77,30 @@ static const char SQL_PERF_INFO[] =
 	"SELECT " INFO_COLUMNS " FROM performances p" INFO_JOINS
 	" WHERE p.id = $1::bigint AND s.published";
 
-/* Columns 8.. : the reservation. */
 static const char SQL_RES_INFO[] =
 	"SELECT " INFO_COLUMNS ", r.id, r.status, r.name, r.email, r.locale,"
 	" r.seats, r.seats_admitted"
 	" FROM reservations r JOIN performances p ON p.id = r.performance_id"
 	INFO_JOINS " WHERE r.confirm_token_hash = $1::bytea";
 
+enum { BOOK_RESULT, BOOK_RESERVATION_ID, BOOK_SEATS_AVAILABLE,
+       BOOK_EXPIRES_AT };
 static const char SQL_BOOK[] =
 	"SELECT o_result, o_reservation_id, o_seats_available,"
 	" to_json(o_expires_at)#>>'{}'"
 	" FROM book($1::bigint, $2::integer, $3, $4, $5, $6, $7, $8::bytea,"
 	" $9::bytea, $10::integer, $11)";
 
+enum { CONFIRM_RESULT, CONFIRM_RESERVATION_ID, CONFIRM_SEATS_AVAILABLE };
 static const char SQL_CONFIRM[] =
 	"SELECT o_result, o_reservation_id, o_seats_available"
 	" FROM confirm_reservation($1::bytea, $2)";
 
+enum { CANCEL_RESULT };
 static const char SQL_CANCEL[] =
 	"SELECT o_result FROM cancel_reservation($1::bytea)";
 
+enum { TICKET_JSON };
 static const char SQL_TICKET[] =
 	"SELECT json_build_object('status', r.status, 'seats', r.seats,"
 	" 'seats_admitted', r.seats_admitted,"
@@ -86,10 +114,15 @@ static const char SQL_TICKET[] =
 	" FROM reservations r JOIN performances p ON p.id = r.performance_id"
 	INFO_JOINS " WHERE r.ticket_token_hash = $1::bytea";
 
+/* The calendar event of a ticket: the columns of enum info_col. */
+static const char SQL_TICKET_INFO[] =
+	"SELECT " INFO_COLUMNS ", r.id, r.status, r.name, r.email, r.locale,"
+	" r.seats, r.seats_admitted"
+	" FROM reservations r JOIN performances p ON p.id = r.performance_id"
+	INFO_JOINS " WHERE r.ticket_token_hash = $1::bytea";
+
 static const char SQL_TICKET_EXISTS[] =
 	"SELECT 1 FROM reservations WHERE ticket_token_hash = $1::bytea";
-
-/* ---- input ------------------------------------------------------------ */
 
 /* ---- shared reads --------------------------------------------------- */
 
@@ -104,22 +137,28 @@ struct info {
 static void info_from_row(struct info *in, PGresult *r)
 {
 	memset(in, 0, sizeof(*in));
-	in->mail.show_title = db_val(r, 0, 0);
-	in->mail.venue_name = db_val(r, 0, 1);
-	in->mail.venue_address = db_val(r, 0, 2);
-	in->mail.starts_at = (time_t)strtoll(db_val(r, 0, 3), NULL, 10);
-	in->mail.duration_minutes = (int)strtol(db_val(r, 0, 4), NULL, 10);
-	in->mail.local_start = db_val(r, 0, 5);
-	in->performance_json = db_val(r, 0, 6);
-	in->performance_id = strtoll(db_val(r, 0, 7), NULL, 10);
-	if (PQnfields(r) > 8) {
-		in->mail.reservation_id = strtoll(db_val(r, 0, 8), NULL, 10);
-		in->status = db_val(r, 0, 9);
-		in->mail.name = db_val(r, 0, 10);
-		in->mail.email = db_val(r, 0, 11);
-		in->mail.locale = db_val(r, 0, 12);
-		in->mail.seats = (int)strtol(db_val(r, 0, 13), NULL, 10);
-		in->seats_admitted = (int)strtol(db_val(r, 0, 14), NULL, 10);
+	in->mail.show_title = db_val(r, 0, INFO_SHOW_TITLE);
+	in->mail.venue_name = db_val(r, 0, INFO_VENUE_NAME);
+	in->mail.venue_address = db_val(r, 0, INFO_VENUE_ADDRESS);
+	in->mail.starts_at =
+		(time_t)strtoll(db_val(r, 0, INFO_STARTS_EPOCH), NULL, 10);
+	in->mail.duration_minutes =
+		(int)strtol(db_val(r, 0, INFO_DURATION), NULL, 10);
+	in->mail.local_start = db_val(r, 0, INFO_LOCAL_START);
+	in->performance_json = db_val(r, 0, INFO_PERFORMANCE_JSON);
+	in->performance_id =
+		strtoll(db_val(r, 0, INFO_PERFORMANCE_ID), NULL, 10);
+	if (PQnfields(r) > INFO_RES_ID) {
+		in->mail.reservation_id =
+			strtoll(db_val(r, 0, INFO_RES_ID), NULL, 10);
+		in->status = db_val(r, 0, INFO_RES_STATUS);
+		in->mail.name = db_val(r, 0, INFO_RES_NAME);
+		in->mail.email = db_val(r, 0, INFO_RES_EMAIL);
+		in->mail.locale = db_val(r, 0, INFO_RES_LOCALE);
+		in->mail.seats =
+			(int)strtol(db_val(r, 0, INFO_RES_SEATS), NULL, 10);
+		in->seats_admitted =
+			(int)strtol(db_val(r, 0, INFO_RES_ADMITTED), NULL, 10);
 	}
 }
 
@@ -132,21 +171,21 @@ static int token_reservation(struct http_req *req, struct http_res *res,
 			     const char **confirm,
 			     char hash[TOK_HASH_HEX_LEN + 1], struct info *in)
 {
-	struct json_object *body = app_json_body(req, res);
+	struct json_object *body;
 	const char *params[2] = {hash, app.cfg.timezone};
 	struct db_conn *c;
 	PGresult *r;
-	int st;
+	enum db_status st;
+	int status;
 
-	if (body == NULL)
-		return res->status;
+	if ((status = app_json_body(req, res, &body)) != 0)
+		return status;
 	*confirm = bookings_token_field(body);
 	if (*confirm == NULL || tok_hash_hex(*confirm, hash) < 0)
 		return http_error(res, 404, "invalid_token",
 				  "this link is not valid");
-	c = app_db(req, res);
-	if (c == NULL)
-		return res->status;
+	if ((status = app_db(req, res, &c)) != 0)
+		return status;
 	st = db_query(c, req->arena, SQL_RES_INFO, 2, params, &r);
 	if (st != DB_OK)
 		return app_db_error(res, st);
@@ -157,109 +196,153 @@ static int token_reservation(struct http_req *req, struct http_res *res,
 	return 0;
 }
 
-static int seats_error(struct http_res *res, const char *message,
-		       const char *available)
-{
-	return http_error_with(res, 409, "not_enough_seats", message,
-			       "seats_available", available);
-}
+/* The error contracts of the three writes (docs/API.md). */
+
+/* POST /api/performances/{id}/reservations: book() */
+static const struct outcome book_outcomes[] = {
+	{"ok", 201, NULL, NULL, NULL, NULL},
+	{"not_found", 404, "not_found", "no such performance", NULL, NULL},
+	{"booking_closed", 409, "booking_closed",
+	 "booking is closed for this performance", NULL, NULL},
+	{"not_enough_seats", 409, "not_enough_seats", "not enough seats left",
+	 NULL, "seats_available"},
+	{"too_many_seats", 422, "validation_failed",
+	 "some fields are not valid", "{\"seats\":\"too_many\"}", NULL},
+};
+
+/* POST /api/reservations/confirm: confirm_reservation() */
+static const struct outcome confirm_outcomes[] = {
+	{"confirmed", 200, NULL, NULL, NULL, NULL},
+	{"already_confirmed", 200, NULL, NULL, NULL, NULL},
+	{"invalid_token", 404, "invalid_token", "this link is not valid", NULL,
+	 NULL},
+	{"cancelled", 409, "cancelled", "this reservation was cancelled", NULL,
+	 NULL},
+	{"performance_cancelled", 409, "cancelled",
+	 "this performance was cancelled", NULL, NULL},
+	{"performance_started", 409, "performance_started",
+	 "the performance has already begun", NULL, NULL},
+	{"not_enough_seats", 409, "not_enough_seats",
+	 "the hold expired and the seats are gone", NULL, "seats_available"},
+};
+
+/* POST /api/reservations/cancel: cancel_reservation() */
+static const struct outcome cancel_outcomes[] = {
+	{"cancelled", 200, NULL, NULL, NULL, NULL},
+	{"already_cancelled", 200, NULL, NULL, NULL, NULL},
+	{"invalid_token", 404, "invalid_token", "this link is not valid", NULL,
+	 NULL},
+	{"checked_in", 409, "checked_in",
+	 "this reservation has already been used at the door", NULL, NULL},
+	{"performance_started", 409, "performance_started",
+	 "the performance has already begun", NULL, NULL},
+};
 
 /* ---- handlers ------------------------------------------------------- */
 
-int bookings_create(struct http_req *req, struct http_res *res)
+/* The performance of the {id} capture as a booking needs it: 0 with *in
+ * set, or the status answered (404, 503). */
+static int perf_info(struct http_req *req, struct http_res *res,
+		     struct db_conn *c, struct info *in)
 {
-	const char *perf_id = http_param(req, "id");
-	struct json_object *body = app_json_body(req, res);
-	struct booking_input bi;
-	const char *fields;
-	char confirm[TOK_LEN + 1], ticket[TOK_LEN + 1];
-	char confirm_hash[TOK_HASH_HEX_LEN + 1], ticket_hash[TOK_HASH_HEX_LEN + 1];
-	char seats_s[16], hold_s[16];
-	struct info in;
-	struct db_conn *c;
-	struct buf mail;
+	const char *params[2] = {http_param(req, "id"), app.cfg.timezone};
+	enum db_status st;
 	PGresult *r;
-	const char *result;
-	int st;
 
-	if (body == NULL)
-		return res->status;
-	st = bookings_validate_body(req->arena, body, &bi, &fields);
-	if (st < 0)
-		return http_error(res, 500, "internal_error", "internal error");
-	if (st > 0)
-		return http_error_fields(res, 422, "validation_failed",
-					 "some fields are not valid", fields);
+	st = db_query(c, req->arena, SQL_PERF_INFO, 2, params, &r);
+	if (st != DB_OK)
+		return app_db_error(res, st);
+	if (PQntuples(r) == 0)
+		return http_error(res, 404, "not_found", "no such performance");
+	info_from_row(in, r);
+	return 0;
+}
 
-	c = app_db(req, res);
-	if (c == NULL)
-		return res->status;
-	{
-		const char *params[2] = {perf_id, app.cfg.timezone};
-
-		st = db_query(c, req->arena, SQL_PERF_INFO, 2, params, &r);
-		if (st != DB_OK)
-			return app_db_error(res, st);
-		if (PQntuples(r) == 0)
-			return http_error(res, 404, "not_found",
-					  "no such performance");
-		info_from_row(&in, r);
-	}
+/* Fresh confirm and ticket tokens, their hashes and the confirmation
+ * message for them: 0, or the status answered (500). */
+static int new_booking(struct http_req *req, struct http_res *res,
+		       struct info *in, char confirm_hash[TOK_HASH_HEX_LEN + 1],
+		       char ticket_hash[TOK_HASH_HEX_LEN + 1], struct buf *mail)
+{
+	char confirm[TOK_LEN + 1], ticket[TOK_LEN + 1];
 
 	if (tok_new(confirm) < 0 || tok_derive_ticket(confirm, ticket) < 0 ||
 	    tok_hash_hex(confirm, confirm_hash) < 0 ||
 	    tok_hash_hex(ticket, ticket_hash) < 0)
-		return http_error(res, 500, "internal_error", "internal error");
+		return app_internal_error(res);
+	buf_init(mail, req->arena, 4096);
+	if (mails_confirm(req->arena, &in->mail, confirm,
+			  app.cfg.hold_minutes, mail) < 0 || mail->failed) {
+		log_event(LOG_ERROR, req->request_id, "mail_render_failed",
+			  "confirmation for performance %lld",
+			  (long long)in->performance_id);
+		return app_internal_error(res);
+	}
+	return 0;
+}
+
+int bookings_create(struct http_req *req, struct http_res *res)
+{
+	char confirm_hash[TOK_HASH_HEX_LEN + 1], ticket_hash[TOK_HASH_HEX_LEN + 1];
+	const struct outcome *o;
+	struct json_object *body;
+	struct booking_input bi;
+	const char *fields;
+	struct db_params p;
+	struct db_conn *c;
+	/* Zeroed: the analyzer cannot see that 0 from a helper means set. */
+	struct info in = {0};
+	struct buf mail = {0};
+	PGresult *r;
+	int status;
+
+	if ((status = app_json_body(req, res, &body)) != 0)
+		return status;
+	status = bookings_validate_body(req->arena, body, &bi, &fields);
+	if (status < 0)
+		return app_internal_error(res);
+	if (status > 0)
+		return http_error_fields(res, 422, "validation_failed",
+					 "some fields are not valid", fields);
+	if ((status = app_db(req, res, &c)) != 0 ||
+	    (status = perf_info(req, res, c, &in)) != 0)
+		return status;
 	in.mail.name = bi.name;
 	in.mail.email = bi.email;
 	in.mail.locale = bi.locale;
 	in.mail.seats = (int)bi.seats;
-	buf_init(&mail, req->arena, 4096);
-	if (mails_confirm(req->arena, &in.mail, confirm, app.cfg.hold_minutes,
-			  &mail) < 0 || mail.failed) {
-		log_event(LOG_ERROR, req->request_id, "mail_render_failed",
-			  "confirmation for performance %lld",
-			  (long long)in.performance_id);
-		return http_error(res, 500, "internal_error", "internal error");
-	}
+	status = new_booking(req, res, &in, confirm_hash, ticket_hash, &mail);
+	if (status != 0)
+		return status;
 
-	snprintf(seats_s, sizeof(seats_s), "%d", (int)bi.seats);
-	snprintf(hold_s, sizeof(hold_s), "%d", app.cfg.hold_minutes);
-	{
-		const char *params[11] = {perf_id, seats_s, bi.name, bi.email,
-					  bi.phone, bi.notes, bi.locale,
-					  confirm_hash, ticket_hash, hold_s,
-					  mail.data};
-
-		st = app_call(req, res, c, in.performance_id, SQL_BOOK, 11,
-			      params, &r);
-		if (st != 0)
-			return st;
-	}
-	result = db_val(r, 0, 0);
-	if (strcmp(result, "ok") == 0) {
-		outbox_kick();
-		log_event(LOG_INFO, req->request_id, "reservation_created",
-			  "reservation %s, performance %lld, %d seats",
-			  db_val(r, 0, 1), (long long)in.performance_id,
-			  (int)bi.seats);
-		buf_printf(&res->body,
-			   "{\"reservation\":{\"status\":\"pending\","
-			   "\"seats\":%d,\"expires_at\":\"%s\"}}",
-			   (int)bi.seats, db_val(r, 0, 3));
-		return 201;
-	}
-	if (strcmp(result, "not_enough_seats") == 0)
-		return seats_error(res, "not enough seats left",
-				   db_val(r, 0, 2));
-	if (strcmp(result, "booking_closed") == 0)
-		return http_error(res, 409, "booking_closed",
-				  "booking is closed for this performance");
-	if (strcmp(result, "too_many_seats") == 0)
-		return http_error_fields(res, 422, "validation_failed",
-					 "some fields are not valid",
-					 "{\"seats\":\"too_many\"}");
-	return http_error(res, 404, "not_found", "no such performance");
+	db_params_init(&p);
+	db_param(&p, http_param(req, "id"));
+	db_param_int(&p, bi.seats);
+	db_param(&p, bi.name);
+	db_param(&p, bi.email);
+	db_param(&p, bi.phone);
+	db_param(&p, bi.notes);
+	db_param(&p, bi.locale);
+	db_param(&p, confirm_hash);
+	db_param(&p, ticket_hash);
+	db_param_int(&p, app.cfg.hold_minutes);
+	db_param(&p, mail.data);
+	if ((status = app_call(req, res, c, in.performance_id, SQL_BOOK, &p,
+			       &r)) != 0 ||
+	    (status = app_outcome(res, OUTCOMES(book_outcomes),
+				  db_val(r, 0, BOOK_RESULT),
+				  db_val(r, 0, BOOK_SEATS_AVAILABLE), &o)) != 0)
+		return status;
+	outbox_kick();
+	log_event(LOG_INFO, req->request_id, "reservation_created",
+		  "reservation %s, performance %lld, %d seats",
+		  db_val(r, 0, BOOK_RESERVATION_ID),
+		  (long long)in.performance_id, (int)bi.seats);
+	buf_printf(&res->body,
+		   "{\"reservation\":{\"status\":\"pending\","
+		   "\"seats\":%d,\"expires_at\":\"%s\"}}",
+		   (int)bi.seats, db_val(r, 0, BOOK_EXPIRES_AT));
+	return o->status;
 }
 
 /* {"reservation": {...}, "ticket": {...}} for a confirmed reservation. */
@@ -270,7 +353,7 @@ static int confirmed_answer(struct http_req *req, struct http_res *res,
 	struct jsonw w;
 
 	if (tok_derive_ticket(confirm, ticket) < 0)
-		return http_error(res, 500, "internal_error", "internal error");
+		return app_internal_error(res);
 	jsonw_init(&w, &res->body);
 	jsonw_obj(&w);
 	jsonw_key(&w, "reservation");
@@ -306,17 +389,20 @@ static int confirmed_answer(struct http_req *req, struct http_res *res,
 
 int bookings_confirm(struct http_req *req, struct http_res *res)
 {
-	const char *confirm = NULL, *result;
+	const char *confirm = NULL;
 	char ticket[TOK_LEN + 1], hash[TOK_HASH_HEX_LEN + 1];
+	const struct outcome *o;
+	struct db_params p;
+	struct db_conn *c;
 	struct info in;
 	struct buf mail;
 	PGresult *row;
-	int st = token_reservation(req, res, &confirm, hash, &in);
+	int status = token_reservation(req, res, &confirm, hash, &in);
 
-	if (st != 0)
-		return st;
+	if (status != 0)
+		return status;
 	/* 0 means in was filled (clang-analyzer cannot see that the error
-	 * paths of reservation_info never return 0). */
+	 * paths of token_reservation never return 0). */
 	/* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage,clang-analyzer-core.NonNullParamChecker) */
 	if (strcmp(in.status, "confirmed") == 0)
 		return confirmed_answer(req, res, &in, confirm);
@@ -325,110 +411,88 @@ int bookings_confirm(struct http_req *req, struct http_res *res)
 				  "this reservation was cancelled");
 
 	if (tok_derive_ticket(confirm, ticket) < 0)
-		return http_error(res, 500, "internal_error", "internal error");
+		return app_internal_error(res);
 	buf_init(&mail, req->arena, 16384);
 	if (mails_ticket(req->arena, &in.mail, confirm, ticket, &mail) < 0 ||
 	    mail.failed) {
 		log_event(LOG_ERROR, req->request_id, "mail_render_failed",
 			  "ticket for reservation %lld",
 			  (long long)in.mail.reservation_id);
-		return http_error(res, 500, "internal_error", "internal error");
+		return app_internal_error(res);
 	}
-	{
-		const char *params[2] = {hash, mail.data};
-
-		st = app_call(req, res, app_db(req, res), in.performance_id,
-			      SQL_CONFIRM, 2, params, &row);
-		if (st != 0)
-			return st;
-	}
-	result = db_val(row, 0, 0);
-	if (strcmp(result, "confirmed") == 0) {
+	db_params_init(&p);
+	db_param(&p, hash);
+	db_param(&p, mail.data);
+	if ((status = app_db(req, res, &c)) != 0 ||
+	    (status = app_call(req, res, c, in.performance_id, SQL_CONFIRM,
+			       &p, &row)) != 0 ||
+	    (status = app_outcome(res, OUTCOMES(confirm_outcomes),
+				  db_val(row, 0, CONFIRM_RESULT),
+				  db_val(row, 0, CONFIRM_SEATS_AVAILABLE),
+				  &o)) != 0)
+		return status;
+	if (strcmp(o->result, "confirmed") == 0) {
 		outbox_kick();
 		log_event(LOG_INFO, req->request_id, "reservation_confirmed",
 			  "reservation %lld",
 			  (long long)in.mail.reservation_id);
-		return confirmed_answer(req, res, &in, confirm);
 	}
-	if (strcmp(result, "already_confirmed") == 0)
-		return confirmed_answer(req, res, &in, confirm);
-	if (strcmp(result, "not_enough_seats") == 0)
-		return seats_error(res,
-				   "the hold expired and the seats are gone",
-				   db_val(row, 0, 2));
-	if (strcmp(result, "cancelled") == 0 ||
-	    strcmp(result, "performance_cancelled") == 0)
-		return http_error(res, 409, "cancelled",
-				  strcmp(result, "cancelled") == 0
-					  ? "this reservation was cancelled"
-					  : "this performance was cancelled");
-	if (strcmp(result, "performance_started") == 0)
-		return http_error(res, 409, "performance_started",
-				  "the performance has already begun");
-	return http_error(res, 404, "invalid_token", "this link is not valid");
+	return confirmed_answer(req, res, &in, confirm);
 }
 
 int bookings_cancel(struct http_req *req, struct http_res *res)
 {
-	const char *confirm = NULL, *result;
+	const char *confirm = NULL;
 	char hash[TOK_HASH_HEX_LEN + 1];
+	const struct outcome *o;
+	struct db_params p;
+	struct db_conn *c;
 	struct info in;
 	PGresult *row;
-	int st = token_reservation(req, res, &confirm, hash, &in);
+	int status = token_reservation(req, res, &confirm, hash, &in);
 
-	if (st != 0)
-		return st;
-	{
-		const char *params[1] = {hash};
-
-		/* in was filled: see bookings_confirm. */
-		/* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage) */
-		st = app_call(req, res, app_db(req, res), in.performance_id,
-			      SQL_CANCEL, 1, params, &row);
-		if (st != 0)
-			return st;
-	}
-	result = db_val(row, 0, 0);
-	if (strcmp(result, "cancelled") == 0 ||
-	    strcmp(result, "already_cancelled") == 0) {
-		if (strcmp(result, "cancelled") == 0)
-			log_event(LOG_INFO, req->request_id,
-				  "reservation_cancelled", "reservation %lld",
-				  (long long)in.mail.reservation_id);
-		buf_printf(&res->body,
-			   "{\"reservation\":{\"status\":\"cancelled\","
-			   "\"seats\":%d}}", in.mail.seats);
-		return 200;
-	}
-	if (strcmp(result, "checked_in") == 0)
-		return http_error(res, 409, "checked_in",
-				  "this reservation has already been used at "
-				  "the door");
-	if (strcmp(result, "performance_started") == 0)
-		return http_error(res, 409, "performance_started",
-				  "the performance has already begun");
-	return http_error(res, 404, "invalid_token", "this link is not valid");
+	if (status != 0)
+		return status;
+	db_params_init(&p);
+	db_param(&p, hash);
+	/* in was filled: see bookings_confirm. */
+	if ((status = app_db(req, res, &c)) != 0 ||
+	    /* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage) */
+	    (status = app_call(req, res, c, in.performance_id, SQL_CANCEL, &p,
+			       &row)) != 0 ||
+	    (status = app_outcome(res, OUTCOMES(cancel_outcomes),
+				  db_val(row, 0, CANCEL_RESULT), NULL,
+				  &o)) != 0)
+		return status;
+	if (strcmp(o->result, "cancelled") == 0)
+		log_event(LOG_INFO, req->request_id, "reservation_cancelled",
+			  "reservation %lld", (long long)in.mail.reservation_id);
+	buf_printf(&res->body,
+		   "{\"reservation\":{\"status\":\"cancelled\","
+		   "\"seats\":%d}}", in.mail.seats);
+	return o->status;
 }
 
 /*
- * The row sql returns for the ticket of the {token} route capture: 0 with
- * *r set, or an answered status (404 unknown_ticket, 503).
+ * The row sql returns for the ticket of the {token} route capture (with
+ * the time zone as $2 when zoned): 0 with *r set, or the status answered
+ * (404 unknown_ticket, 503).
  */
 static int ticket_row(struct http_req *req, struct http_res *res,
-		      const char *sql, PGresult **r)
+		      const char *sql, bool zoned, PGresult **r)
 {
 	const char *t = http_param(req, "token");
 	char hash[TOK_HASH_HEX_LEN + 1];
-	const char *params[1] = {hash};
+	const char *params[2] = {hash, app.cfg.timezone};
 	struct db_conn *c;
-	int st;
+	enum db_status st;
+	int status;
 
 	if (t == NULL || tok_hash_hex(t, hash) < 0)
 		return http_error(res, 404, "unknown_ticket", "no such ticket");
-	c = app_db(req, res);
-	if (c == NULL)
-		return res->status;
-	st = db_query(c, req->arena, sql, 1, params, r);
+	if ((status = app_db(req, res, &c)) != 0)
+		return status;
+	st = db_query(c, req->arena, sql, zoned ? 2 : 1, params, r);
 	if (st != DB_OK)
 		return app_db_error(res, st);
 	if (PQntuples(*r) == 0)
@@ -441,13 +505,13 @@ int bookings_ticket(struct http_req *req, struct http_res *res)
 	const char *t = http_param(req, "token");
 	const char *doc;
 	PGresult *r = NULL;
-	int st = ticket_row(req, res, SQL_TICKET, &r);
+	int status = ticket_row(req, res, SQL_TICKET, false, &r);
 
-	if (st != 0)
-		return st;
+	if (status != 0)
+		return status;
 	/* PostgreSQL built the ticket object; add the links (which need the
 	 * token it never sees) before its closing brace. */
-	doc = db_val(r, 0, 0);
+	doc = db_val(r, 0, TICKET_JSON);
 	buf_puts(&res->body, "{\"ticket\":");
 	buf_append(&res->body, doc, strlen(doc) - 1);
 	buf_puts(&res->body, ",\"url\":\"");
@@ -463,15 +527,16 @@ static int qr(struct http_req *req, struct http_res *res, bool svg)
 {
 	const char *url;
 	PGresult *r = NULL;
-	int st = ticket_row(req, res, SQL_TICKET_EXISTS, &r);
+	int status = ticket_row(req, res, SQL_TICKET_EXISTS, false, &r);
 
-	if (st != 0)
-		return st;
+	if (status != 0)
+		return status;
 	url = arena_printf(req->arena, "%s/t/%s", app.cfg.public_url,
 			   http_param(req, "token"));
 	if (url == NULL || (svg ? qr_svg(req->arena, url, &res->body)
-				: qr_png(req->arena, url, 10, &res->body)) < 0)
-		return http_error(res, 500, "internal_error", "internal error");
+				: qr_png(req->arena, url, QR_SCALE_SCREEN,
+					 &res->body)) < 0)
+		return app_internal_error(res);
 	res->content_type = svg ? "image/svg+xml" : "image/png";
 	/* The image never changes for a token; it is the ticket itself, so
 	 * only the visitor's own browser may keep it. */
@@ -487,4 +552,25 @@ int bookings_qr_svg(struct http_req *req, struct http_res *res)
 int bookings_qr_png(struct http_req *req, struct http_res *res)
 {
 	return qr(req, res, false);
+}
+
+int bookings_event(struct http_req *req, struct http_res *res)
+{
+	const char *url;
+	struct info in;
+	PGresult *r = NULL;
+	int status = ticket_row(req, res, SQL_TICKET_INFO, true, &r);
+
+	if (status != 0)
+		return status;
+	info_from_row(&in, r);
+	url = arena_printf(req->arena, "%s/t/%s", app.cfg.public_url,
+			   http_param(req, "token"));
+	if (url == NULL || mails_event(req->arena, &in.mail, url,
+				       &res->body) < 0 ||
+	    http_res_header(res, "Content-Disposition",
+			    "attachment; filename=\"performance.ics\"") < 0)
+		return app_internal_error(res);
+	res->content_type = MAILS_ICS_TYPE;
+	return 200;
 }

@@ -1,6 +1,6 @@
 /*
  * bookings: reservations from the visitor's side: book, confirm, cancel,
- * and the ticket with its QR code.
+ * and the ticket with its QR code and calendar file.
  */
 #ifndef BOXOFFICE_BOOKINGS_H
 #define BOXOFFICE_BOOKINGS_H
@@ -14,5 +14,7 @@ int bookings_cancel(struct http_req *req, struct http_res *res);
 int bookings_ticket(struct http_req *req, struct http_res *res);
 int bookings_qr_svg(struct http_req *req, struct http_res *res);
 int bookings_qr_png(struct http_req *req, struct http_res *res);
+/* GET /api/tickets/{token}/event.ics: the ticket email's calendar file. */
+int bookings_event(struct http_req *req, struct http_res *res);
 
 #endif

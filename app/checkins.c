@@ -11,7 +11,8 @@
 
 #include "app.h"
 #include "auth.h"
-#include "validate.h"
+#include "input.h"
+#include "request.h"
 
 #include "../lib/arena.h"
 #include "../lib/db.h"
@@ -23,12 +24,15 @@
 #include <stdio.h>
 #include <string.h>
 
+enum { CHECK_IN_RESULT, CHECK_IN_RESERVATION_ID, CHECK_IN_ID,
+       CHECK_IN_ADMITTED, CHECK_IN_REMAINING };
 static const char SQL_CHECK_IN[] =
 	"SELECT o_result, o_reservation_id, o_checkin_id, o_admitted,"
 	" o_remaining FROM check_in($1::bytea, $2::bigint, $3::integer,"
 	" $4::bigint)";
 
 /* The ticket as the door sees it: member texts to splice into answers. */
+enum { DESCRIBE_RESERVATION, DESCRIBE_PERFORMANCE, DESCRIBE_AT, DESCRIBE_BY };
 static const char SQL_DESCRIBE[] =
 	"SELECT json_build_object('name', r.name, 'seats', r.seats,"
 	"  'seats_admitted', r.seats_admitted, 'status', r.status)::text,"
@@ -81,40 +85,86 @@ static const char SQL_STAFF_PERFORMANCES[] =
 	"  ORDER BY starts_at LIMIT 50) p"
 	" JOIN shows s ON s.id = p.show_id JOIN venues v ON v.id = p.venue_id";
 
-struct outcome {
-	int status;
-	const char *code;
-	const char *message;
+/* POST /api/checkins: check_in(). Every answer but 404 describes the
+ * ticket, so this table is read with outcome_find() and answered below. */
+static const struct outcome checkin_outcomes[] = {
+	{"checked_in", 201, "checked_in", "welcome", NULL, NULL},
+	{"unknown_ticket", 404, "unknown_ticket",
+	 "this is not one of our tickets", NULL, NULL},
+	{"wrong_performance", 422, "wrong_performance",
+	 "this ticket is for another performance", NULL, NULL},
+	{"cancelled", 422, "cancelled",
+	 "this booking or performance was cancelled", NULL, NULL},
+	{"not_confirmed", 422, "not_confirmed",
+	 "this booking was never confirmed", NULL, NULL},
+	{"already_checked_in", 409, "already_checked_in",
+	 "everyone on this ticket is already in", NULL, NULL},
+	{"too_many_seats", 422, "too_many_seats",
+	 "fewer seats are left on this ticket", NULL, NULL},
 };
 
-static const struct outcome outcomes[] = {
-	{201, "checked_in", "welcome"},
-	{404, "unknown_ticket", "this is not one of our tickets"},
-	{422, "wrong_performance", "this ticket is for another performance"},
-	{422, "cancelled", "this booking or performance was cancelled"},
-	{422, "not_confirmed", "this booking was never confirmed"},
-	{409, "already_checked_in", "everyone on this ticket is already in"},
-	{422, "too_many_seats", "fewer seats are left on this ticket"},
-};
-
-int checkins_create(struct http_req *req, struct http_res *res)
+/* The text of a column, for splicing into a JSON answer. */
+static void raw(struct jsonw *w, const char *key, const PGresult *r, int col)
 {
-	struct json_object *body = NULL;
-	const struct outcome *o = NULL;
-	struct checkin_input in;
-	char hash[TOK_HASH_HEX_LEN + 1];
-	char perf_s[24] = "", seats_s[16] = "";
-	const char *result;
-	const char *params[4];
-	struct db_conn *c;
-	struct jsonw w;
-	PGresult *row, *d;
-	int st;
+	const char *v = db_val(r, 0, col);
 
-	body = app_json_body(req, res);
-	if (body == NULL)
-		return res->status;
-	switch (checkins_validate_body(body, &in)) {
+	jsonw_key(w, key);
+	jsonw_raw(w, v, strlen(v));
+}
+
+/* The answer to a scan: the outcome o of row, the ticket described by d. */
+static int answer(struct http_res *res, const struct outcome *o,
+		  const PGresult *row, const PGresult *d)
+{
+	bool ok = o->status == 201;
+	struct jsonw w;
+
+	jsonw_init(&w, &res->body);
+	jsonw_obj(&w);
+	if (!ok) {
+		jsonw_key(&w, "error");
+		jsonw_obj(&w);
+		jsonw_key(&w, "code");
+		jsonw_str(&w, o->code);
+		jsonw_key(&w, "message");
+		jsonw_str(&w, o->message);
+	} else {
+		jsonw_key(&w, "result");
+		jsonw_str(&w, o->code);
+		raw(&w, "seats_admitted", row, CHECK_IN_ADMITTED);
+	}
+	raw(&w, "seats_remaining", row, CHECK_IN_REMAINING);
+	raw(&w, "reservation", d, DESCRIBE_RESERVATION);
+	raw(&w, "performance", d, DESCRIBE_PERFORMANCE);
+	if (ok) {
+		jsonw_key(&w, "checkin");
+		jsonw_obj(&w);
+		raw(&w, "id", row, CHECK_IN_ID);
+		raw(&w, "at", d, DESCRIBE_AT);
+		raw(&w, "by", d, DESCRIBE_BY);
+		jsonw_end(&w);
+	} else if (!db_null(d, 0, DESCRIBE_AT)) {
+		raw(&w, "checked_in_at", d, DESCRIBE_AT);
+		raw(&w, "checked_in_by", d, DESCRIBE_BY);
+	}
+	if (!ok)
+		jsonw_end(&w);
+	jsonw_end(&w);
+	return o->status;
+}
+
+/* The body checked: 0 with *in and the ticket's hash, or the status
+ * answered. */
+static int scan_input(struct http_req *req, struct http_res *res,
+		      struct checkin_input *in,
+		      char hash[TOK_HASH_HEX_LEN + 1])
+{
+	struct json_object *body;
+	int status;
+
+	if ((status = app_json_body(req, res, &body)) != 0)
+		return status;
+	switch (checkins_validate_body(body, in)) {
 	case CHECKIN_UNKNOWN_TICKET:
 		return http_error(res, 404, "unknown_ticket",
 				  "this is not one of our tickets");
@@ -129,90 +179,58 @@ int checkins_create(struct http_req *req, struct http_res *res)
 	case CHECKIN_OK:
 		break;
 	}
-	if (tok_hash_hex(in.ticket, hash) < 0)
+	if (tok_hash_hex(in->ticket, hash) < 0)
 		return http_error(res, 404, "unknown_ticket",
 				  "this is not one of our tickets");
-	if (in.performance_id > 0)
-		snprintf(perf_s, sizeof(perf_s), "%lld",
-			 (long long)in.performance_id);
-	if (in.seats > 0)
-		snprintf(seats_s, sizeof(seats_s), "%d", (int)in.seats);
+	return 0;
+}
 
-	c = app_db(req, res);
-	if (c == NULL)
-		return res->status;
-	params[0] = hash;
-	params[1] = perf_s[0] != '\0' ? perf_s : NULL;
-	params[2] = seats_s[0] != '\0' ? seats_s : NULL;
-	params[3] = auth_user(req)->id_text;
+int checkins_create(struct http_req *req, struct http_res *res)
+{
+	const struct outcome *o;
+	struct checkin_input in;
+	char hash[TOK_HASH_HEX_LEN + 1];
+	const char *id[1];
+	struct db_params p;
+	struct db_conn *c;
+	PGresult *row, *d;
+	enum db_status st;
+	int status;
+
+	if ((status = scan_input(req, res, &in, hash)) != 0 ||
+	    (status = app_db(req, res, &c)) != 0)
+		return status;
+	db_params_init(&p);
+	db_param(&p, hash);
+	if (in.performance_id > 0)
+		db_param_int(&p, in.performance_id);
+	else
+		db_param(&p, NULL);
+	if (in.seats > 0)
+		db_param_int(&p, in.seats);
+	else
+		db_param(&p, NULL);
+	db_param(&p, auth_user(req)->id_text);
 	/* No performance lock: a scan changes no availability, and only two
 	 * scans of one ticket conflict (on its row). */
-	st = app_call(req, res, c, 0, SQL_CHECK_IN, 4, params, &row);
-	if (st != 0)
-		return st;
-
-	result = db_val(row, 0, 0);
-	for (size_t i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++)
-		if (strcmp(outcomes[i].code, result) == 0)
-			o = &outcomes[i];
+	if ((status = app_call(req, res, c, 0, SQL_CHECK_IN, &p, &row)) != 0)
+		return status;
+	o = outcome_find(OUTCOMES(checkin_outcomes),
+			 db_val(row, 0, CHECK_IN_RESULT));
 	if (o == NULL)
-		return http_error(res, 500, "internal_error", "internal error");
+		return app_internal_error(res);
 	if (o->status == 404)
 		return http_error(res, 404, o->code, o->message);
 
-	{
-		const char *id[1] = {db_val(row, 0, 1)};
-
-		st = db_query(c, req->arena, SQL_DESCRIBE, 1, id, &d);
-		if (st != DB_OK || PQntuples(d) != 1)
-			return app_db_error(res, st);
-	}
-	log_event(LOG_INFO, req->request_id, "checkin",
-		  "reservation %s: %s", db_val(row, 0, 1), result);
-
-	jsonw_init(&w, &res->body);
-	jsonw_obj(&w);
-	if (o->status != 201) {
-		jsonw_key(&w, "error");
-		jsonw_obj(&w);
-		jsonw_key(&w, "code");
-		jsonw_str(&w, o->code);
-		jsonw_key(&w, "message");
-		jsonw_str(&w, o->message);
-	} else {
-		jsonw_key(&w, "result");
-		jsonw_str(&w, o->code);
-		jsonw_key(&w, "seats_admitted");
-		jsonw_raw(&w, db_val(row, 0, 3),
-			  strlen(db_val(row, 0, 3)));
-	}
-	jsonw_key(&w, "seats_remaining");
-	jsonw_raw(&w, db_val(row, 0, 4), strlen(db_val(row, 0, 4)));
-	jsonw_key(&w, "reservation");
-	jsonw_raw(&w, db_val(d, 0, 0), strlen(db_val(d, 0, 0)));
-	jsonw_key(&w, "performance");
-	jsonw_raw(&w, db_val(d, 0, 1), strlen(db_val(d, 0, 1)));
-	if (o->status == 201) {
-		jsonw_key(&w, "checkin");
-		jsonw_obj(&w);
-		jsonw_key(&w, "id");
-		jsonw_raw(&w, db_val(row, 0, 2),
-			  strlen(db_val(row, 0, 2)));
-		jsonw_key(&w, "at");
-		jsonw_raw(&w, db_val(d, 0, 2), strlen(db_val(d, 0, 2)));
-		jsonw_key(&w, "by");
-		jsonw_raw(&w, db_val(d, 0, 3), strlen(db_val(d, 0, 3)));
-		jsonw_end(&w);
-	} else if (!db_null(d, 0, 2)) {
-		jsonw_key(&w, "checked_in_at");
-		jsonw_raw(&w, db_val(d, 0, 2), strlen(db_val(d, 0, 2)));
-		jsonw_key(&w, "checked_in_by");
-		jsonw_raw(&w, db_val(d, 0, 3), strlen(db_val(d, 0, 3)));
-	}
-	if (o->status != 201)
-		jsonw_end(&w);
-	jsonw_end(&w);
-	return o->status;
+	id[0] = db_val(row, 0, CHECK_IN_RESERVATION_ID);
+	st = db_query(c, req->arena, SQL_DESCRIBE, 1, id, &d);
+	if (st != DB_OK)
+		return app_db_error(res, st);
+	if (PQntuples(d) != 1)
+		return app_internal_error(res);
+	log_event(LOG_INFO, req->request_id, "checkin", "reservation %s: %s",
+		  id[0], o->result);
+	return answer(res, o, row, d);
 }
 
 int checkins_performance(struct http_req *req, struct http_res *res)

@@ -6,6 +6,7 @@
 #include "health.h"
 
 #include "app.h"
+#include "request.h"
 
 #include "../lib/db.h"
 

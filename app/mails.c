@@ -13,7 +13,7 @@
 #include "../lib/arena.h"
 #include "../lib/buf.h"
 #include "../lib/ics.h"
-#include "../lib/mail.h"
+#include "../lib/mime.h"
 #include "../lib/qr.h"
 
 #include <stdio.h>
@@ -163,6 +163,89 @@ int mails_confirm(struct arena *a, const struct mails_booking *b,
 	return mail_render(out, &m);
 }
 
+int mails_event(struct arena *a, const struct mails_booking *b,
+		const char *ticket_url, struct buf *out)
+{
+	bool it = strcmp(b->locale, "en") != 0;
+	const char *seats = seats_text(a, it, b->seats);
+	struct ics_event ev;
+
+	if (seats == NULL)
+		return -1;
+	memset(&ev, 0, sizeof(ev));
+	ev.uid = arena_printf(a, "reservation-%lld@boxoffice",
+			      (long long)b->reservation_id);
+	ev.start = b->starts_at;
+	ev.end = b->starts_at + (time_t)b->duration_minutes * 60;
+	ev.summary = b->show_title;
+	ev.location = arena_printf(a, "%s, %s", b->venue_name,
+				   b->venue_address);
+	ev.description = arena_printf(a, "%s\n%s", seats, ticket_url);
+	ev.url = ticket_url;
+	if (ev.uid == NULL || ev.location == NULL || ev.description == NULL)
+		return -1;
+	ics_event(out, &ev);
+	return out->failed ? -1 : 0;
+}
+
+/* The words of the ticket message. */
+struct ticket_words {
+	const char *subject, *greeting, *what, *show, *cancel;
+};
+
+static int ticket_words(struct arena *a, const struct mails_booking *b,
+			bool it, struct ticket_words *w)
+{
+	const char *when = mails_date(a, b->locale, b->local_start);
+	const char *seats = seats_text(a, it, b->seats);
+
+	if (when == NULL || seats == NULL)
+		return -1;
+	if (it) {
+		w->subject = arena_printf(a, "Il tuo biglietto: %s",
+					  b->show_title);
+		w->greeting = arena_printf(a, "Buongiorno %s,", b->name);
+		w->what = arena_printf(a, "la prenotazione è confermata: %s "
+					  "per «%s», %s, %s.", seats,
+				       b->show_title, when, b->venue_name);
+		w->show = "All'ingresso mostra questo codice QR (anche dal "
+			  "telefono). Vale per tutto il gruppo.";
+		w->cancel = "Non puoi venire? Annulla qui, così i posti "
+			    "tornano disponibili:";
+	} else {
+		w->subject = arena_printf(a, "Your ticket: %s", b->show_title);
+		w->greeting = arena_printf(a, "Hello %s,", b->name);
+		w->what = arena_printf(a, "your booking is confirmed: %s for "
+					  "\"%s\", %s, %s.", seats,
+				       b->show_title, when, b->venue_name);
+		w->show = "Show this QR code at the door (a phone screen is "
+			  "fine). It admits your whole party.";
+		w->cancel = "Cannot come? Cancel here so the seats can go to "
+			    "someone else:";
+	}
+	return w->subject != NULL && w->greeting != NULL && w->what != NULL
+		       ? 0 : -1;
+}
+
+/* The HTML part of the ticket message. */
+static void ticket_html(struct buf *htm, bool it, const struct ticket_words *w,
+			const char *ticket, const char *manage)
+{
+	html_open(htm, it ? "it" : "en", w->subject);
+	html_para(htm, w->greeting);
+	html_para(htm, w->what);
+	html_para(htm, w->show);
+	buf_puts(htm, "<p><img src=\"cid:ticket-qr\" width=\"240\" "
+		      "height=\"240\" alt=\"QR\"></p>");
+	html_link(htm, ticket, it ? "Apri il biglietto" : "Open the ticket");
+	html_para(htm, w->cancel);
+	buf_puts(htm, "<p><a href=\"");
+	html(htm, manage);
+	buf_puts(htm, "\">");
+	html(htm, it ? "Gestisci la prenotazione" : "Manage the booking");
+	buf_puts(htm, "</a></p></body></html>\n");
+}
+
 int mails_ticket(struct arena *a, const struct mails_booking *b,
 		 const char *confirm_token, const char *ticket_token,
 		 struct buf *out)
@@ -172,88 +255,36 @@ int mails_ticket(struct arena *a, const struct mails_booking *b,
 					  ticket_token);
 	const char *manage = arena_printf(a, "%s/confirm#%s",
 					  app.cfg.public_url, confirm_token);
-	const char *when = mails_date(a, b->locale, b->local_start);
-	const char *seats = seats_text(a, it, b->seats);
-	const char *subject, *greeting, *what, *show, *cancel;
 	struct buf text, htm, png, ics;
 	struct mail_attachment att[2];
-	struct ics_event ev;
+	struct ticket_words w;
 	struct mail_msg m;
 
-	if (ticket == NULL || manage == NULL || when == NULL || seats == NULL)
+	if (ticket == NULL || manage == NULL ||
+	    ticket_words(a, b, it, &w) < 0)
 		return -1;
-	if (it) {
-		subject = arena_printf(a, "Il tuo biglietto: %s", b->show_title);
-		greeting = arena_printf(a, "Buongiorno %s,", b->name);
-		what = arena_printf(a, "la prenotazione è confermata: %s per "
-				       "«%s», %s, %s.", seats, b->show_title,
-				    when, b->venue_name);
-		show = "All'ingresso mostra questo codice QR (anche dal "
-		       "telefono). Vale per tutto il gruppo.";
-		cancel = "Non puoi venire? Annulla qui, così i posti tornano "
-			 "disponibili:";
-	} else {
-		subject = arena_printf(a, "Your ticket: %s", b->show_title);
-		greeting = arena_printf(a, "Hello %s,", b->name);
-		what = arena_printf(a, "your booking is confirmed: %s for "
-				       "\"%s\", %s, %s.", seats, b->show_title,
-				    when, b->venue_name);
-		show = "Show this QR code at the door (a phone screen is "
-		       "fine). It admits your whole party.";
-		cancel = "Cannot come? Cancel here so the seats can go to "
-			 "someone else:";
-	}
-	if (subject == NULL || greeting == NULL || what == NULL)
-		return -1;
-
 	buf_init(&png, a, 4096);
-	if (qr_png(a, ticket, 8, &png) < 0)
-		return -1;
 	buf_init(&ics, a, 1024);
-	memset(&ev, 0, sizeof(ev));
-	ev.uid = arena_printf(a, "reservation-%lld@boxoffice",
-			      (long long)b->reservation_id);
-	ev.start = b->starts_at;
-	ev.end = b->starts_at + (time_t)b->duration_minutes * 60;
-	ev.summary = b->show_title;
-	ev.location = arena_printf(a, "%s, %s", b->venue_name,
-				   b->venue_address);
-	ev.description = arena_printf(a, "%s\n%s", seats, ticket);
-	ev.url = ticket;
-	if (ev.uid == NULL || ev.location == NULL || ev.description == NULL)
+	if (qr_png(a, ticket, QR_SCALE_MAIL, &png) < 0 ||
+	    mails_event(a, b, ticket, &ics) < 0)
 		return -1;
-	ics_event(&ics, &ev);
-
 	buf_init(&text, a, 1024);
-	buf_printf(&text, "%s\n\n%s\n\n%s\n%s\n\n%s\n%s\n", greeting, what,
-		   show, ticket, cancel, manage);
+	buf_printf(&text, "%s\n\n%s\n\n%s\n%s\n\n%s\n%s\n", w.greeting, w.what,
+		   w.show, ticket, w.cancel, manage);
 	buf_init(&htm, a, 2048);
-	html_open(&htm, it ? "it" : "en", subject);
-	html_para(&htm, greeting);
-	html_para(&htm, what);
-	html_para(&htm, show);
-	buf_puts(&htm, "<p><img src=\"cid:ticket-qr\" width=\"240\" "
-		       "height=\"240\" alt=\"QR\"></p>");
-	html_link(&htm, ticket, it ? "Apri il biglietto" : "Open the ticket");
-	html_para(&htm, cancel);
-	buf_puts(&htm, "<p><a href=\"");
-	html(&htm, manage);
-	buf_puts(&htm, "\">");
-	html(&htm, it ? "Gestisci la prenotazione" : "Manage the booking");
-	buf_puts(&htm, "</a></p></body></html>\n");
-	if (text.failed || htm.failed || ics.failed)
+	ticket_html(&htm, it, &w, ticket, manage);
+	if (text.failed || htm.failed)
 		return -1;
 
 	att[0] = (struct mail_attachment){"ticket.png", "image/png",
 					  "ticket-qr", png.data, png.len};
 	att[1] = (struct mail_attachment){
-		"performance.ics", "text/calendar; charset=utf-8; method=PUBLISH",
-		NULL, ics.data, ics.len};
+		"performance.ics", MAILS_ICS_TYPE, NULL, ics.data, ics.len};
 	memset(&m, 0, sizeof(m));
 	m.from = app.cfg.mail_from;
 	m.to = b->email;
 	m.to_name = b->name;
-	m.subject = subject;
+	m.subject = w.subject;
 	m.text = text.data;
 	m.html = htm.data;
 	m.attachments = att;

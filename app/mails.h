@@ -11,6 +11,9 @@
 struct arena;
 struct buf;
 
+/* A show without a duration lasts this long in its calendar event. */
+#define MAILS_DEFAULT_MINUTES 120
+
 /* What a message says about a booking (all UTF-8, all required). */
 struct mails_booking {
 	int64_t reservation_id;
@@ -35,6 +38,18 @@ const char *mails_date(struct arena *a, const char *locale,
 int mails_confirm(struct arena *a, const struct mails_booking *b,
 		  const char *confirm_token, int hold_minutes,
 		  struct buf *out);
+
+/* The content type of the calendar file, in the mail and on the web. */
+#define MAILS_ICS_TYPE "text/calendar; charset=utf-8; method=PUBLISH"
+
+/*
+ * The calendar file of a confirmed booking (lib/ics), the one source of
+ * it: attached to the ticket email and served at
+ * /api/tickets/{token}/event.ics, so both give the same event (same UID).
+ * ticket_url is the ticket page's URL. 0, or -1 when out of memory.
+ */
+int mails_event(struct arena *a, const struct mails_booking *b,
+		const char *ticket_url, struct buf *out);
 
 /* The ticket: QR inline, the ticket link, the manage link, an .ics. */
 int mails_ticket(struct arena *a, const struct mails_booking *b,

@@ -3,7 +3,7 @@
  *
  *   boxoffice            FastCGI worker; the listening socket is fd 0
  *                        (spawn-fcgi); multiwatch runs several of these.
- *   boxoffice migrate    apply pending sql/NNN_*.sql migrations and exit.
+ *   boxoffice <command>  migrate, routes, user add: app/cli.c.
  *
  * A worker runs BOXOFFICE_THREADS threads, each on its own FCGX_Request in
  * an FCGX_Accept_r loop (no accept mutex: libfcgi on Linux needs none, and
@@ -14,6 +14,8 @@
  */
 #include "app.h"
 #include "auth.h"
+#include "cli.h"
+#include "dispatch.h"
 #include "ops.h"
 #include "outbox.h"
 
@@ -21,7 +23,6 @@
 #include "../lib/db.h"
 #include "../lib/log.h"
 #include "../lib/metrics.h"
-#include "../lib/migrate.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
@@ -156,9 +157,70 @@ static void on_wake(int sig)
 	(void)sig;
 }
 
-static int serve(void)
+/*
+ * Only the main thread takes the stop signals; threads inherit the mask,
+ * and also start with SIG_WAKE blocked. Every signal multiwatch may use
+ * to end its children means "finish, then exit": Debian's multiwatch
+ * forwards SIGQUIT on shutdown whatever -s says, and the default action
+ * of SIGQUIT would drop the requests in flight. *stopset is the set the
+ * main thread waits for.
+ */
+static void set_signals(sigset_t *stopset)
 {
 	struct sigaction sa;
+
+	/* No SA_RESTART: the point is to interrupt accept(). */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_wake;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIG_WAKE, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	sigemptyset(stopset);
+	sigaddset(stopset, SIGTERM);
+	sigaddset(stopset, SIGINT);
+	sigaddset(stopset, SIGHUP);
+	sigaddset(stopset, SIGQUIT);
+	sigaddset(stopset, SIGUSR1);
+	sigaddset(stopset, SIG_WAKE);
+	pthread_sigmask(SIG_BLOCK, stopset, NULL);
+	sigdelset(stopset, SIG_WAKE);
+}
+
+/*
+ * Wake idle threads until all are done; busy ones finish first. A thread
+ * may be just about to block when we signal it, so keep signalling; give
+ * up after 30 s.
+ */
+static void stop_workers(struct worker *workers, int started)
+{
+	for (int tries = 0; tries < 600; tries++) {
+		int left = 0;
+
+		for (int i = 0; i < started; i++) {
+			if (atomic_load(&workers[i].done))
+				continue;
+			left++;
+			if (!atomic_load(&workers[i].busy))
+				pthread_kill(workers[i].tid, SIG_WAKE);
+		}
+		if (left == 0)
+			break;
+		usleep(50000);
+	}
+	for (int i = 0; i < started; i++) {
+		if (!atomic_load(&workers[i].done)) {
+			/* A request stuck for 30 s: do not free what it uses. */
+			log_event(LOG_ERROR, NULL, "worker_stop_timeout",
+				  "thread %d still busy, exiting anyway", i);
+			_exit(1);
+		}
+		pthread_join(workers[i].tid, NULL);
+	}
+}
+
+static int serve(void)
+{
 	sigset_t stopset;
 	struct worker *workers;
 	int sig, n = app.cfg.threads, started = 0;
@@ -167,28 +229,7 @@ static int serve(void)
 		log_event(LOG_ERROR, NULL, "startup_failed", "FCGX_Init failed");
 		return 1;
 	}
-	/* No SA_RESTART: the point is to interrupt accept(). */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_wake;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIG_WAKE, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	/* Only the main thread takes the stop signals; threads inherit the
-	 * mask, and also start with SIG_WAKE blocked. Every signal multiwatch
-	 * may use to end its children means "finish, then exit": Debian's
-	 * multiwatch forwards SIGQUIT on shutdown whatever -s says, and the
-	 * default action of SIGQUIT would drop the requests in flight. */
-	sigemptyset(&stopset);
-	sigaddset(&stopset, SIGTERM);
-	sigaddset(&stopset, SIGINT);
-	sigaddset(&stopset, SIGHUP);
-	sigaddset(&stopset, SIGQUIT);
-	sigaddset(&stopset, SIGUSR1);
-	sigaddset(&stopset, SIG_WAKE);
-	pthread_sigmask(SIG_BLOCK, &stopset, NULL);
-	sigdelset(&stopset, SIG_WAKE);
-
+	set_signals(&stopset);
 	workers = calloc((size_t)n, sizeof(*workers));
 	if (workers == NULL)
 		return 1;
@@ -217,76 +258,10 @@ static int serve(void)
 	atomic_store(&stopping, true);
 	log_event(LOG_INFO, NULL, "worker_stopping",
 		  "signal %d: finishing in-flight requests", sig);
-	/* Wake idle threads until all are done; busy ones finish first.
-	 * A thread may be just about to block when we signal it, so keep
-	 * signalling; give up after 30 s. */
-	for (int tries = 0; tries < 600; tries++) {
-		int left = 0;
-
-		for (int i = 0; i < started; i++) {
-			if (atomic_load(&workers[i].done))
-				continue;
-			left++;
-			if (!atomic_load(&workers[i].busy))
-				pthread_kill(workers[i].tid, SIG_WAKE);
-		}
-		if (left == 0)
-			break;
-		usleep(50000);
-	}
-	for (int i = 0; i < started; i++) {
-		if (!atomic_load(&workers[i].done)) {
-			/* A request stuck for 30 s: do not free what it uses. */
-			log_event(LOG_ERROR, NULL, "worker_stop_timeout",
-				  "thread %d still busy, exiting anyway", i);
-			_exit(1);
-		}
-		pthread_join(workers[i].tid, NULL);
-	}
+	stop_workers(workers, started);
 	outbox_stop();
 	log_event(LOG_INFO, NULL, "worker_stopped", "bye");
 	free(workers);
-	return 0;
-}
-
-static int migrate(void)
-{
-	PGconn *pg = NULL;
-	int n;
-
-	/* The database may still be starting (compose): wait up to 30 s. */
-	for (int i = 0; i < 60; i++) {
-		pg = PQconnectdb(app.cfg.database_url);
-		if (PQstatus(pg) == CONNECTION_OK)
-			break;
-		PQfinish(pg);
-		pg = NULL;
-		usleep(500000);
-	}
-	if (pg == NULL) {
-		log_event(LOG_ERROR, NULL, "migrate_failed",
-			  "cannot connect to the database");
-		return 1;
-	}
-	n = migrate_run(pg, app.cfg.sql_dir);
-	PQfinish(pg);
-	if (n < 0)
-		return 1;
-	log_event(LOG_INFO, NULL, "migrate_done", "%d migration(s) applied", n);
-	return 0;
-}
-
-/* The route table as JSON lines, for the authorization tests. */
-static int print_routes(void)
-{
-	/* The metrics route is an admin route that also takes a token. */
-	static const char *const access[] = {"public", "staff", "admin",
-					     "admin"};
-
-	for (size_t i = 0; i < app_nroutes; i++)
-		printf("{\"method\":\"%s\",\"pattern\":\"%s\",\"access\":\"%s\"}\n",
-		       router_method_name(app_routes[i].method),
-		       app_routes[i].pattern, access[app_routes[i].access]);
 	return 0;
 }
 
@@ -310,17 +285,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	if (argc > 1 && strcmp(argv[1], "migrate") == 0)
-		return migrate();
-	if (argc > 1 && strcmp(argv[1], "user") == 0)
-		return auth_cli_user(argc - 2, argv + 2);
-	if (argc > 1 && strcmp(argv[1], "routes") == 0)
-		return print_routes();
-	if (argc > 1) {
-		fprintf(stderr, "usage: boxoffice [migrate | routes | "
-				"user add --email E --role staff|admin]\n");
-		return 2;
-	}
+	if (argc > 1)
+		return cli_run(argc, argv);
 	if (metrics_open(app.cfg.metrics_file) < 0)
 		log_event(LOG_WARN, NULL, "metrics_off", "no memory for metrics");
 	if (ops_init() < 0 || auth_init() < 0) {

@@ -8,6 +8,7 @@
 #include "ops.h"
 
 #include "app.h"
+#include "request.h"
 
 #include "../lib/arena.h"
 #include "../lib/db.h"
@@ -19,6 +20,8 @@
 
 static const char *route_names[METRICS_ROUTES];
 
+enum { GAUGE_OUTBOX_PENDING, GAUGE_OUTBOX_FAILED, GAUGE_HOLDS,
+       GAUGE_HOLD_SEATS };
 static const char SQL_GAUGES[] =
 	"SELECT"
 	" (SELECT count(*) FROM outbox WHERE sent_at IS NULL"
@@ -84,8 +87,10 @@ int ops_metrics(struct http_req *req, struct http_res *res)
 			   "# HELP boxoffice_holds_seats Seats held by them.\n"
 			   "# TYPE boxoffice_holds_seats gauge\n"
 			   "boxoffice_holds_seats %s\n",
-			   db_val(r, 0, 0), db_val(r, 0, 1), db_val(r, 0, 2),
-			   db_val(r, 0, 3));
+			   db_val(r, 0, GAUGE_OUTBOX_PENDING),
+			   db_val(r, 0, GAUGE_OUTBOX_FAILED),
+			   db_val(r, 0, GAUGE_HOLDS),
+			   db_val(r, 0, GAUGE_HOLD_SEATS));
 	}
 	buf_printf(&res->body,
 		   "# HELP boxoffice_database_up Whether PostgreSQL answered "

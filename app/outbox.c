@@ -1,17 +1,21 @@
 /*
- * outbox: the mailer thread.
+ * outbox: the mailer thread (app/outbox.h), which also runs the
+ * housekeeping of app/housekeeping.c every BOXOFFICE_SWEEP_SECONDS.
  */
 #include "outbox.h"
 
 #include "app.h"
+#include "housekeeping.h"
 #include "ops.h"
 
 #include "../lib/arena.h"
 #include "../lib/db.h"
 #include "../lib/log.h"
-#include "../lib/mail.h"
+#include "../lib/mime.h"
+#include "../lib/smtp.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +24,16 @@
 
 #define POLL_S 2		/* look for due messages at least this often */
 #define MAX_ATTEMPTS 15		/* then give up and mark the message failed */
+#define MAX_DELAY_S 3600	/* the longest pause between two attempts */
+#define SMTP_TIMEOUT_S 60
 
 static pthread_t thread;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static bool kicked, stopping, running;
+static bool kicked, running;	/* under mu */
+/* Set under mu (so a waiting thread cannot miss it) but also read without
+ * it, between two messages. */
+static atomic_bool stopping;
 
 /*
  * One message at a time, claimed inside a transaction and held by its row
@@ -33,6 +42,7 @@ static bool kicked, stopping, running;
  * connection drops and the message is at once free for the next worker.
  * A duplicate needs a crash between the relay's "250 OK" and our COMMIT.
  */
+enum { CLAIM_ID, CLAIM_KIND, CLAIM_RECIPIENT, CLAIM_BODY, CLAIM_ATTEMPTS };
 static const char SQL_CLAIM[] =
 	"SELECT id, kind, recipient, body, attempts FROM outbox"
 	" WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()"
@@ -48,25 +58,6 @@ static const char SQL_FAILED[] =
 	" next_attempt_at = now() + make_interval(secs => $3::integer),"
 	" failed_at = CASE WHEN attempts + 1 >= $4::integer THEN now() END"
 	" WHERE id = $1::bigint";
-
-/* Personal data of reservations whose performance is long past: emptied,
- * while the counts (seats, status, times) stay for the statistics. */
-static const char SQL_PURGE[] =
-	"WITH r AS (UPDATE reservations SET name = '', email = '', phone = '',"
-	"  notes = '', purged_at = now(), updated_at = now()"
-	"  WHERE purged_at IS NULL AND performance_id IN (SELECT id"
-	"   FROM performances WHERE starts_at < now()"
-	"   - make_interval(days => $1::integer))"
-	"  RETURNING id),"
-	" o AS (UPDATE outbox SET recipient = '', body = NULL"
-	"  WHERE reservation_id IN (SELECT id FROM r))"
-	" SELECT count(*) FROM r";
-
-static const char SQL_EXPIRE_HOLDS[] =
-	"UPDATE reservations SET status = 'expired', updated_at = now()"
-	" WHERE id IN (SELECT id FROM reservations"
-	"  WHERE status = 'pending' AND expires_at <= now()"
-	"  LIMIT 500 FOR UPDATE SKIP LOCKED)";
 
 void outbox_kick(void)
 {
@@ -104,7 +95,7 @@ static int deliver(const char *recipient, const char *body, char *err,
 			.starttls = app.cfg.smtp_starttls,
 			/* Long enough for a content-scanning relay to say 250:
 			 * giving up earlier would mean a duplicate on retry. */
-			.timeout_s = 60,
+			.timeout_s = SMTP_TIMEOUT_S,
 		};
 
 		return mail_send_smtp(&smtp, from, recipient, body,
@@ -117,19 +108,21 @@ static void failed(struct db_conn *c, struct arena *a, const char *id,
 		   const char *kind, int attempts, const char *err)
 {
 	long delay = app.cfg.mail_retry_s;
-	char delay_s[24], max_s[16];
-	const char *params[4] = {id, err, delay_s, max_s};
+	struct db_params p;
 
-	for (int k = 0; k < attempts && delay < 3600; k++)
+	for (int k = 0; k < attempts && delay < MAX_DELAY_S; k++)
 		delay *= 2;
-	if (delay > 3600)
-		delay = 3600;
-	snprintf(delay_s, sizeof(delay_s), "%ld", delay);
-	snprintf(max_s, sizeof(max_s), "%d", MAX_ATTEMPTS);
+	if (delay > MAX_DELAY_S)
+		delay = MAX_DELAY_S;
+	db_params_init(&p);
+	db_param(&p, id);
+	db_param(&p, err);
+	db_param_int(&p, delay);
+	db_param_int(&p, MAX_ATTEMPTS);
 	log_event(LOG_WARN, NULL, "mail_failed",
 		  "message %s (%s), attempt %d: %s; retry in %ld s", id, kind,
 		  attempts + 1, err, delay);
-	if (db_exec(c, a, SQL_FAILED, 4, params, NULL) != DB_OK)
+	if (db_exec(c, a, SQL_FAILED, p.n, p.v, NULL) != DB_OK)
 		log_event(LOG_ERROR, NULL, "outbox_mark_failed",
 			  "message %s: could not record the failure", id);
 }
@@ -153,14 +146,14 @@ static int deliver_one(struct arena *a)
 		(void)db_command(c, "ROLLBACK");
 		return 0;
 	}
-	id = db_val(r, 0, 0);
-	kind = db_val(r, 0, 1);
-	attempts = (int)strtol(db_val(r, 0, 4), NULL, 10);
-	if (db_null(r, 0, 3)) {
+	id = db_val(r, 0, CLAIM_ID);
+	kind = db_val(r, 0, CLAIM_KIND);
+	attempts = (int)strtol(db_val(r, 0, CLAIM_ATTEMPTS), NULL, 10);
+	if (db_null(r, 0, CLAIM_BODY)) {
 		snprintf(err, sizeof(err), "no body");
 		failed(c, a, id, kind, attempts, err);
-	} else if (deliver(db_val(r, 0, 2), db_val(r, 0, 3), err,
-			   sizeof(err)) == 0) {
+	} else if (deliver(db_val(r, 0, CLAIM_RECIPIENT),
+			   db_val(r, 0, CLAIM_BODY), err, sizeof(err)) == 0) {
 		const char *params[1] = {id};
 
 		if (db_exec(c, a, SQL_SENT, 1, params, NULL) != DB_OK)
@@ -177,32 +170,6 @@ static int deliver_one(struct arena *a)
 			  "message %s: outcome not recorded", id);
 	return 1;
 }
-
-static enum db_status expire_tx(struct db_conn *c, struct arena *a,
-				void *ctx)
-{
-	(void)ctx;
-	return db_exec(c, a, SQL_EXPIRE_HOLDS, 0, NULL, NULL);
-}
-
-static void sweep(struct arena *a)
-{
-	struct db_conn *c = db_acquire_for(app.pool, a, 2000);
-	char days[16];
-	const char *params[1] = {days};
-	PGresult *r;
-
-	if (c == NULL)
-		return;
-	(void)db_tx(c, a, expire_tx, NULL, NULL);
-	snprintf(days, sizeof(days), "%d", app.cfg.purge_days);
-	if (db_query(c, a, SQL_PURGE, 1, params, &r) == DB_OK &&
-	    strcmp(db_val(r, 0, 0), "0") != 0)
-		log_event(LOG_INFO, NULL, "personal_data_purged",
-			  "personal data of %s past reservation(s) removed",
-			  db_val(r, 0, 0));
-}
-
 static void *outbox_main(void *arg)
 {
 	struct arena *a = arena_new((size_t)64 * 1024);
@@ -217,22 +184,22 @@ static void *outbox_main(void *arg)
 		pthread_mutex_lock(&mu);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += POLL_S;
-		while (!kicked && !stopping &&
+		while (!kicked && !atomic_load(&stopping) &&
 		       pthread_cond_timedwait(&cv, &mu, &until) == 0)
 			;
 		kicked = false;
-		if (stopping) {
+		if (atomic_load(&stopping)) {
 			pthread_mutex_unlock(&mu);
 			break;
 		}
 		pthread_mutex_unlock(&mu);
 
 		ops_publish_pool();
-		while (!stopping && deliver_one(a) == 1)
+		while (!atomic_load(&stopping) && deliver_one(a) == 1)
 			arena_reset(a);
 		arena_reset(a);
 		if (time(NULL) - last_sweep >= app.cfg.sweep_s) {
-			sweep(a);
+			housekeeping_run(a);
 			arena_reset(a);
 			last_sweep = time(NULL);
 		}
@@ -254,7 +221,7 @@ void outbox_stop(void)
 	if (!running)
 		return;
 	pthread_mutex_lock(&mu);
-	stopping = true;
+	atomic_store(&stopping, true);
 	pthread_cond_signal(&cv);
 	pthread_mutex_unlock(&mu);
 	pthread_join(thread, NULL);

@@ -1,7 +1,7 @@
 /*
- * outbox: delivery of queued mail, and the periodic housekeeping (expired
- * holds, the purge of old personal data), run by one background thread in
- * every worker process.
+ * outbox: delivery of queued mail by one background thread in every
+ * worker process; the same thread runs the periodic housekeeping
+ * (app/housekeeping.h).
  *
  * Messages are written to the outbox table in the same transaction as the
  * change they report; this thread delivers them. Processes coordinate only

@@ -13,6 +13,23 @@
 #include "health.h"
 #include "shows.h"
 
+#include <string.h>
+
+/* GET /admin as a page: a person typing /admin gets the admin UI; a
+ * program gets JSON. */
+static int admin_page(struct http_req *req, struct http_res *res)
+{
+	const char *accept = http_env(req->env, "HTTP_ACCEPT");
+
+	if (accept != NULL && strstr(accept, "text/html") != NULL) {
+		http_res_header(res, "Location", "/manage/");
+		buf_puts(&res->body, "{\"location\":\"/manage/\"}");
+		return 302;
+	}
+	return http_error(res, 404, "not_found",
+			  "the admin API is under /admin/<resource>");
+}
+
 const struct route app_routes[] = {
 	{HTTP_GET, "/api/health", health_get, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/shows", shows_list, ACCESS_PUBLIC},
@@ -26,6 +43,8 @@ const struct route app_routes[] = {
 	{HTTP_GET, "/api/tickets/{token}", bookings_ticket, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/tickets/{token}/qr.svg", bookings_qr_svg, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/tickets/{token}/qr.png", bookings_qr_png, ACCESS_PUBLIC},
+	{HTTP_GET, "/api/tickets/{token}/event.ics", bookings_event,
+	 ACCESS_PUBLIC},
 
 	{HTTP_POST, "/api/auth/login", auth_login, ACCESS_PUBLIC},
 	{HTTP_POST, "/api/auth/logout", auth_logout, ACCESS_STAFF},
@@ -37,8 +56,8 @@ const struct route app_routes[] = {
 	{HTTP_GET, "/api/staff/performances", checkins_performances,
 	 ACCESS_STAFF},
 
-	{HTTP_GET, "/admin", app_admin_page, ACCESS_PUBLIC},
-	{HTTP_GET, "/admin/", app_admin_page, ACCESS_PUBLIC},
+	{HTTP_GET, "/admin", admin_page, ACCESS_PUBLIC},
+	{HTTP_GET, "/admin/", admin_page, ACCESS_PUBLIC},
 	{HTTP_GET, "/admin/metrics", ops_metrics, ACCESS_METRICS},
 
 	{HTTP_GET, "/admin/venues", admin_venues_list, ACCESS_ADMIN},

@@ -14,6 +14,7 @@
 #include "shows.h"
 
 #include "app.h"
+#include "request.h"
 
 #include "../lib/db.h"
 

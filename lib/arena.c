@@ -13,6 +13,7 @@
 #include "arena.h"
 
 #include <stdalign.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,7 +188,10 @@ char *arena_strdup(struct arena *a, const char *s)
 	return arena_strndup(a, s, strlen(s));
 }
 
-char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
+static char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 {
 	va_list ap2;
 	int n;

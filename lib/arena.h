@@ -9,7 +9,6 @@
 #ifndef BOXOFFICE_ARENA_H
 #define BOXOFFICE_ARENA_H
 
-#include <stdarg.h>
 #include <stddef.h>
 
 struct arena;
@@ -33,8 +32,6 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_printf(struct arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
 
 /*
  * Call fn(p) when the arena is reset or freed. Returns -1 when out of

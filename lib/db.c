@@ -108,11 +108,6 @@ void db_pool_stats(struct db_pool *p, struct db_pool_stats *out)
 	out->reconnects = atomic_load(&p->reconnects);
 }
 
-PGconn *db_pg(struct db_conn *c)
-{
-	return c->pg;
-}
-
 static void drop(struct db_conn *c)
 {
 	if (c->pg != NULL)
@@ -161,7 +156,8 @@ static void put_back(struct db_pool *p, struct db_conn *c)
 	pthread_mutex_unlock(&p->mu);
 }
 
-struct db_conn *db_acquire(struct db_pool *p, int timeout_ms)
+/* Check a connection out (db_acquire_for); paired with one db_release. */
+static struct db_conn *db_acquire(struct db_pool *p, int timeout_ms)
 {
 	struct timespec deadline;
 	struct db_conn *c;
@@ -210,7 +206,7 @@ struct db_conn *db_acquire(struct db_pool *p, int timeout_ms)
 	return c;
 }
 
-void db_release(struct db_pool *p, struct db_conn *c)
+static void db_release(struct db_pool *p, struct db_conn *c)
 {
 	if (c == NULL)
 		return;
@@ -477,6 +473,38 @@ void db_unlock(struct db_conn *c, struct arena *a, int64_t key)
 	/* On failure nlocks stays > 0 and db_release unlocks all. */
 }
 
+void db_params_init(struct db_params *p)
+{
+	p->n = 0;
+	p->failed = false;
+}
+
+void db_param(struct db_params *p, const char *value)
+{
+	if (p->n >= DB_MAX_PARAMS) {
+		p->failed = true;
+		return;
+	}
+	p->v[p->n++] = value;
+}
+
+void db_param_int(struct db_params *p, int64_t value)
+{
+	if (p->n >= DB_MAX_PARAMS) {
+		p->failed = true;
+		return;
+	}
+	snprintf(p->text[p->n], sizeof(p->text[p->n]), "%lld",
+		 (long long)value);
+	p->v[p->n] = p->text[p->n];
+	p->n++;
+}
+
+void db_param_bool(struct db_params *p, bool value)
+{
+	db_param(p, value ? "true" : "false");
+}
+
 const char *db_val(const PGresult *r, int row, int col)
 {
 	return PQgetvalue(r, row, col);
@@ -494,7 +522,6 @@ const char *db_status_name(enum db_status st)
 	case DB_RETRY: return "retry";
 	case DB_CONFLICT: return "conflict";
 	case DB_CONSTRAINT: return "constraint";
-	case DB_ROLLBACK: return "rollback";
 	case DB_UNAVAILABLE: return "unavailable";
 	case DB_ERROR: return "error";
 	}

@@ -26,7 +26,6 @@ enum db_status {
 	DB_RETRY,	/* 40001/40P01: serialization failure, deadlock */
 	DB_CONFLICT,	/* 23505: unique violation */
 	DB_CONSTRAINT,	/* other 23xxx: a check or foreign key said no */
-	DB_ROLLBACK,	/* a transaction callback chose to roll back */
 	DB_UNAVAILABLE,	/* no connection, or the server went away */
 	DB_ERROR	/* anything else: a bug or a broken query */
 };
@@ -48,23 +47,14 @@ void db_pool_free(struct db_pool *p);
 void db_pool_stats(struct db_pool *p, struct db_pool_stats *out);
 
 /*
- * Check a connection out, waiting up to timeout_ms for a free one.
- * The connection is open and idle (not in a transaction). NULL when none
- * became free in time or the server cannot be reached: answer 503.
- * Every db_acquire is paired with one db_release.
- */
-struct db_conn *db_acquire(struct db_pool *p, int timeout_ms);
-void db_release(struct db_pool *p, struct db_conn *c);
-
-/*
- * db_acquire, with the release registered on the arena: the connection
- * goes back to the pool when the request's arena is reset.
+ * Check a connection out, waiting up to timeout_ms for a free one, with
+ * its release registered on the arena: the connection goes back to the
+ * pool when the arena is reset. The connection is open and idle (not in
+ * a transaction). NULL when none became free in time or the server
+ * cannot be reached: answer 503.
  */
 struct db_conn *db_acquire_for(struct db_pool *p, struct arena *a,
 			       int timeout_ms);
-
-/* The libpq connection (for the few callers that need it). */
-PGconn *db_pg(struct db_conn *c);
 
 /*
  * Run one statement with text parameters (NULL element = SQL NULL).
@@ -111,6 +101,33 @@ enum db_status db_command(struct db_conn *c, const char *sql);
  */
 enum db_status db_lock(struct db_conn *c, struct arena *a, int64_t key);
 void db_unlock(struct db_conn *c, struct arena *a, int64_t key);
+
+/*
+ * A statement's text parameters, built in order, for calls too long to
+ * read as an array literal:
+ *
+ *	db_params_init(&p);
+ *	db_param(&p, name);		-- $1, text (NULL = SQL NULL)
+ *	db_param_int(&p, seats);	-- $2, its decimal text
+ *	db_param_bool(&p, set);		-- $3, "true" or "false"
+ *	db_exec(c, a, SQL_x, p.n, p.v, &r);
+ *
+ * Numbers and flags are kept in the struct, so it must not be copied. A
+ * parameter beyond DB_MAX_PARAMS sets `failed` and is dropped.
+ */
+#define DB_MAX_PARAMS 16
+
+struct db_params {
+	int n;
+	bool failed;
+	const char *v[DB_MAX_PARAMS];
+	char text[DB_MAX_PARAMS][24];
+};
+
+void db_params_init(struct db_params *p);
+void db_param(struct db_params *p, const char *value);
+void db_param_int(struct db_params *p, int64_t value);
+void db_param_bool(struct db_params *p, bool value);
 
 /* Field accessors: text value ("" for NULL) and NULL test. */
 const char *db_val(const PGresult *r, int row, int col);

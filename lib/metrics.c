@@ -196,16 +196,10 @@ static void label(struct buf *out, const char *const *names, size_t n,
 	buf_putc(out, '"');
 }
 
-void metrics_render(struct buf *out, const char *const *names, size_t n)
+/* boxoffice_requests_total, by route and status. */
+static void render_counts(struct buf *out, const char *const *names,
+			  size_t n)
 {
-	int workers = 0;
-
-	if (shm == NULL)
-		return;
-	for (int i = 1; i < SLOTS; i++)
-		if (atomic_load(&shm->slot[i].pid) != 0 && counted(i))
-			workers++;
-
 	buf_puts(out, "# HELP boxoffice_requests_total Requests answered by "
 		      "the workers, by route and status.\n"
 		      "# TYPE boxoffice_requests_total counter\n");
@@ -228,7 +222,12 @@ void metrics_render(struct buf *out, const char *const *names, size_t n)
 					   (unsigned long long)v);
 		}
 	}
+}
 
+/* boxoffice_request_duration_seconds, a histogram by route. */
+static void render_durations(struct buf *out, const char *const *names,
+			     size_t n)
+{
 	buf_puts(out, "# HELP boxoffice_request_duration_seconds Time from "
 		      "request to response in the worker.\n"
 		      "# TYPE boxoffice_request_duration_seconds histogram\n");
@@ -266,6 +265,20 @@ void metrics_render(struct buf *out, const char *const *names, size_t n)
 		label(out, names, n, r);
 		buf_printf(out, "} %llu\n", (unsigned long long)cum);
 	}
+}
+
+void metrics_render(struct buf *out, const char *const *names, size_t n)
+{
+	int workers = 0;
+
+	if (shm == NULL)
+		return;
+	for (int i = 1; i < SLOTS; i++)
+		if (atomic_load(&shm->slot[i].pid) != 0 && counted(i))
+			workers++;
+
+	render_counts(out, names, n);
+	render_durations(out, names, n);
 
 	buf_printf(out,
 		   "# HELP boxoffice_workers Worker processes alive.\n"

@@ -13,7 +13,8 @@
 
 #define MAX_FILES 1000
 
-int migrate_name_ok(const char *name)
+/* true when name looks like "001_schema.sql". */
+static int migrate_name_ok(const char *name)
 {
 	size_t n = strlen(name);
 

@@ -10,9 +10,6 @@
 
 #include <libpq-fe.h>
 
-/* true when name looks like "001_schema.sql". */
-int migrate_name_ok(const char *name);
-
 /*
  * Apply the pending migrations in dir. Returns the number applied, or -1
  * (with the reason logged). The files are trusted: they are the program's

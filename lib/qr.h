@@ -40,4 +40,10 @@ int qr_svg(struct arena *a, const char *text, struct buf *out);
  */
 int qr_png(struct arena *a, const char *text, int scale, struct buf *out);
 
+/* The two sizes the tickets use: on a screen (/api/tickets/{t}/qr.png,
+ * big enough for a door scanner to read off a dimmed phone) and inline
+ * in the ticket email (whose clients scale images down anyway). */
+#define QR_SCALE_SCREEN 10
+#define QR_SCALE_MAIL 8
+
 #endif

@@ -45,49 +45,68 @@ enum valid_text valid_text(const char *s, size_t len, size_t max,
 	return VALID_OK;
 }
 
-static bool atext(char c)
+bool valid_atext(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || strchr("!#$%&'*+-/=?^_`{|}~", c);
+	       (c >= '0' && c <= '9') ||
+	       (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+static bool is_ldh(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-';
+}
+
+/*
+ * A dot-atom local part and a host name. Anything looser would have to be
+ * quoted in headers and in the SMTP envelope, and libesmtp pastes the
+ * envelope addresses into "MAIL FROM:<%s>" as they are.
+ */
+bool valid_address(const char *s, size_t n)
+{
+	const char *at = memchr(s, '@', n);
+	size_t local, label = 0;
+
+	if (at == NULL)
+		return false;
+	local = (size_t)(at - s);
+	if (local == 0 || local > 64 || n - local - 1 == 0 ||
+	    n - local - 1 > 253)
+		return false;
+	for (size_t i = 0; i < local; i++) {
+		if (s[i] == '.') {
+			if (i == 0 || i == local - 1 || s[i - 1] == '.')
+				return false;
+		} else if (!valid_atext((unsigned char)s[i])) {
+			return false;
+		}
+	}
+	for (size_t i = local + 1; i < n; i++) {
+		if (s[i] == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return false;
+			label = 0;
+		} else if (is_ldh((unsigned char)s[i])) {
+			if (s[i] == '-' && label == 0)
+				return false;
+			if (++label > 63)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return label > 0 && s[n - 1] != '-';
 }
 
 bool valid_email(const char *s, size_t len)
 {
 	const char *at = memchr(s, '@', len);
-	size_t local, label = 0, labels = 0;
 
-	if (len > 254 || at == NULL || memchr(s, '\0', len) != NULL)
-		return false;
-	local = (size_t)(at - s);
-	if (local == 0 || local > 64 || s[0] == '.' || s[local - 1] == '.')
-		return false;
-	for (size_t i = 0; i < local; i++) {
-		if (s[i] == '.' && s[i + 1] == '.')
-			return false;
-		if (s[i] != '.' && !atext(s[i]))
-			return false;
-	}
-	for (size_t i = local + 1; i <= len; i++) {
-		char c = '.';	/* the end closes the last label */
-
-		if (i < len)
-			c = s[i];
-
-		if (c == '.') {
-			if (label == 0 || label > 63 || s[i - 1] == '-')
-				return false;
-			labels++;
-			label = 0;
-		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			   (c >= '0' && c <= '9') || c == '-') {
-			if (label == 0 && c == '-')
-				return false;
-			label++;
-		} else {
-			return false;
-		}
-	}
-	return labels >= 2;
+	/* What a visitor may give: an address mail can carry, whose domain
+	 * has a dot ("a@localhost" is not one to send a ticket to). */
+	return len <= VALID_EMAIL_MAX && valid_address(s, len) &&
+	       memchr(at + 1, '.', len - (size_t)(at - s) - 1) != NULL;
 }
 
 bool valid_phone(const char *s, size_t len)

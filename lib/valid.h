@@ -24,10 +24,22 @@ enum valid_text valid_text(const char *s, size_t len, size_t max,
 			   bool multiline, const char **start, size_t *n);
 
 /*
- * A sane email address: ASCII, at most 254 bytes, one '@', a local part
- * of 1-64 atext/dot characters (no leading, trailing or double dots), and
- * a domain of at least two LDH labels.
+ * The one email address syntax: ASCII, a dot-atom local part of 1-64
+ * atext/dot characters (no leading, trailing or double dots), '@', and a
+ * host name of 1-253 bytes in LDH labels of 1-63 (no leading or trailing
+ * '-'). Anything looser would have to be quoted in headers and in the
+ * SMTP envelope. lib/mime accepts exactly these.
  */
+bool valid_address(const char *s, size_t len);
+
+/* An RFC 5322 atext character (what a dot-atom is made of, dots apart). */
+bool valid_atext(unsigned char c);
+
+/*
+ * A visitor's email address: valid_address(), at most 254 bytes, and a
+ * domain of at least two labels.
+ */
+#define VALID_EMAIL_MAX 254
 bool valid_email(const char *s, size_t len);
 
 /* A phone number: 3-40 of digits, spaces and + ( ) - . / */

@@ -1,5 +1,5 @@
 /*
- * fuzz_mime: the mail and calendar writers (lib/mail, lib/ics) on text a
+ * fuzz_mime: the mail and calendar writers (lib/mime, lib/ics) on text a
  * visitor or an admin chose: names, show titles, addresses.
  *
  * mail_render either refuses the message or writes one any SMTP server
@@ -20,7 +20,7 @@
 #include "../../lib/arena.h"
 #include "../../lib/buf.h"
 #include "../../lib/ics.h"
-#include "../../lib/mail.h"
+#include "../../lib/mime.h"
 
 #include <sodium.h>
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /*
- * fuzz_validate: what the public endpoints accept (app/validate.c), without
+ * fuzz_validate: what the public endpoints accept (app/input.c), without
  * a database: the booking body, the confirm/cancel token, the check-in
  * body and the login body. Whatever passes must be what the handlers and
  * the SQL functions rely on; whatever fails must come back as a well-formed
@@ -14,7 +14,7 @@
  */
 #include "fuzz.h"
 
-#include "../../app/validate.h"
+#include "../../app/input.h"
 #include "../../lib/arena.h"
 #include "../../lib/buf.h"
 #include "../../lib/json.h"

@@ -99,6 +99,15 @@ describe('the visitor flow', () => {
     assert.equal(decodeQr(png.content), ticketUrl, 'the QR in the email is the ticket URL');
     assert.match(ics.content.toString(), /BEGIN:VEVENT[\s\S]*DTSTART:\d{8}T\d{6}Z/);
 
+    // The page's calendar file is the email's: one writer, one event.
+    const cal = await api(stack, `/api/tickets/${ticketToken}/event.ics`);
+    assert.equal(cal.status, 200);
+    assert.match(cal.headers.get('content-type'), /^text\/calendar/);
+    const field = (text, name) => text.replace(/\r\n /g, '').match(new RegExp(`\r\n${name}:([^\r]*)\r\n`))?.[1];
+    for (const name of ['UID', 'PRODID', 'DTSTART', 'DTEND', 'SUMMARY', 'LOCATION', 'URL'])
+      assert.equal(field(cal.text, name), field(ics.content.toString(), name), name);
+    assert.equal(field(cal.text, 'URL'), ticketUrl);
+
     // The QR endpoints give the same payload and nothing else.
     const qrPng = await fetch(stack.url + c.body.ticket.qr_png);
     assert.equal(qrPng.headers.get('content-type'), 'image/png');

@@ -27,7 +27,8 @@
 
 #include "../../lib/arena.h"
 #include "../../lib/buf.h"
-#include "../../lib/mail.h"
+#include "../../lib/mime.h"
+#include "../../lib/smtp.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -88,6 +88,38 @@ static void test_email(void **state)
 			fail_msg("case %zu: %s", i, cases[i].s);
 }
 
+/* The one address syntax (what mail carries) and the visitor's rule on
+ * top of it: every visitor address is an address; not every address is
+ * a visitor's (a@localhost is a fine sender). */
+static void test_address(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *s;
+		bool address, email;
+	} cases[] = {
+		{"anna@example.org", true, true},
+		{"boxoffice@localhost", true, false},
+		{"a@b", true, false},
+		{"anna@example.org.", false, false},
+		{"anna@.example.org", false, false},
+		{"anna@example-", false, false},
+		{"anna@exa_mple.org", false, false},
+		{"an..na@example.org", false, false},
+		{"\"anna\"@example.org", false, false},
+		{"anna", false, false},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = strlen(cases[i].s);
+
+		if (valid_address(cases[i].s, n) != cases[i].address)
+			fail_msg("case %zu (address): %s", i, cases[i].s);
+		if (valid_email(cases[i].s, n) != cases[i].email)
+			fail_msg("case %zu (email): %s", i, cases[i].s);
+	}
+}
+
 static void test_phone(void **state)
 {
 	(void)state;
@@ -190,6 +222,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_email),
+		cmocka_unit_test(test_address),
 		cmocka_unit_test(test_phone),
 		cmocka_unit_test(test_ics),
 		cmocka_unit_test(test_ics_edges),

@@ -1,4 +1,4 @@
-/* validate: what the public endpoints accept (app/validate.c), body by
+/* validate: what the public endpoints accept (app/input.c), body by
  * body, without a database. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "../../app/validate.h"
+#include "../../app/input.h"
 #include "../../lib/arena.h"
 #include "../../lib/json.h"
 

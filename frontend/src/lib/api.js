@@ -3,6 +3,8 @@
 // ({code, message, fields, ...}). A network failure is status 0,
 // code "network_error".
 
+import { setTimeZone } from './format.js';
+
 export class ApiError extends Error {
   constructor(status, error) {
     super(error?.message ?? `HTTP ${status}`);
@@ -38,6 +40,7 @@ export async function api(path, { method = 'GET', body, signal } = {}) {
     if (err.name === 'AbortError') throw err;
     throw new ApiError(0, null);
   }
+  setTimeZone(res.headers.get('x-time-zone'));
   let data = null;
   if (res.status !== 204) {
     const text = await res.text();

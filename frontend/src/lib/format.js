@@ -1,13 +1,29 @@
-// Dates are shown in the theatre's time zone, whatever the device's.
+// Dates are shown in the theatre's time zone, whatever the device's: the
+// server's BOXOFFICE_TIMEZONE, which every API answer carries in its
+// X-Time-Zone header (lib/api.js hands it here before a page renders
+// what it fetched). The value below only stands until that first answer.
 import { lang } from './i18n.js';
 
-export const TIME_ZONE = 'Europe/Rome';
+let timeZone = 'Europe/Rome';
 
 const cache = new Map();
+
+/** The theatre's time zone, from the server. */
+export function setTimeZone(tz) {
+  if (!tz || tz === timeZone) return;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+  } catch {
+    return; // a zone this browser does not know: keep the last one
+  }
+  timeZone = tz;
+  cache.clear();
+}
+
 function fmt(opts) {
   const key = lang() + JSON.stringify(opts);
   if (!cache.has(key)) {
-    cache.set(key, new Intl.DateTimeFormat(lang() === 'en' ? 'en-GB' : 'it-IT', { timeZone: TIME_ZONE, ...opts }));
+    cache.set(key, new Intl.DateTimeFormat(lang() === 'en' ? 'en-GB' : 'it-IT', { timeZone, ...opts }));
   }
   return cache.get(key);
 }
@@ -42,7 +58,7 @@ export function compactDateTime(iso) {
 /** Parts of an instant in the theatre's zone: {year, month, day, hour, minute}. */
 function zonedParts(date) {
   const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: TIME_ZONE, hourCycle: 'h23',
+    timeZone, hourCycle: 'h23',
     year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
   }).formatToParts(date);
   const o = {};

@@ -12,12 +12,12 @@ import { dateTime, shortDate, time, toZonedInput } from '../lib/format.js';
 import { t } from '../lib/i18n.js';
 import { errorText, langSwitch, loading, mount, setTitle } from '../lib/layout.js';
 import { loginForm, logout, user, whoami } from '../lib/staff.js';
+import { TOKEN_RE } from '../lib/token.js';
 
 const PERF_KEY = 'bo.door.perf';
 const SOUND_KEY = 'bo.door.sound';
 const POLL_MS = 5000;
 const SAME_CODE_PAUSE_MS = 3000;
-const TOKEN_RE = /^[A-Za-z0-9_-]{20,100}$/;
 
 const state = {
   view: 'loading', // loading | login | pick | scan | error

@@ -7,22 +7,18 @@ import '../strings/public.js';
 import { api } from '../lib/api.js';
 import { focus, h, icon, replace } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
-import { icsUrl } from '../lib/ics.js';
 import { errorText, loading, messagePage, mount, setTitle } from '../lib/layout.js';
-import { venueLine } from '../lib/show-bits.js';
 import { codeLine, details, qrBlock, statusPill, tokenOf } from '../lib/ticket-view.js';
+import { TOKEN_RE } from '../lib/token.js';
 
 const token = decodeURIComponent(location.hash.slice(1)).trim();
-const TOKEN_RE = /^[A-Za-z0-9_-]{20,100}$/;
 
 let phase = 'working'; // working | confirmed | cancelled | invalid | expired | started | error
 let res = null; // the confirm response
-let perfInfo = null; // GET /api/performances/{id}: duration for the calendar
 let error = null;
 let asking = false;
 let cancelling = false;
 let cancelError = null;
-let calendarUrl = null;
 
 function render(main) {
   switch (phase) {
@@ -92,19 +88,9 @@ function renderConfirmed(main) {
       cancelArea()));
 }
 
+// The server's calendar file, the one the ticket email carries.
 function calendar() {
-  if (calendarUrl) return calendarUrl;
-  const p = res.reservation.performance;
-  calendarUrl = icsUrl({
-    uid: `${tokenOf(res.ticket.url).slice(0, 16)}@boxoffice`,
-    start: p.starts_at,
-    minutes: perfInfo?.show?.duration_minutes,
-    title: p.show.title,
-    location: venueLine(p.venue),
-    url: res.ticket.url,
-    description: `${t('seats', { n: res.reservation.seats })} \u2014 ${res.ticket.url}`,
-  });
-  return calendarUrl;
+  return `/api/tickets/${encodeURIComponent(tokenOf(res.ticket.url))}/event.ics`;
 }
 
 function cancelArea() {
@@ -165,11 +151,6 @@ async function confirm() {
   app.redraw();
   try {
     res = await api('/api/reservations/confirm', { method: 'POST', body: { token } });
-    try {
-      perfInfo = (await api(`/api/performances/${res.reservation.performance.id}`)).performance;
-    } catch {
-      perfInfo = null; // the calendar falls back to two hours
-    }
     phase = 'confirmed';
   } catch (err) {
     error = err;

@@ -8,9 +8,9 @@ import { time } from '../lib/format.js';
 import { t } from '../lib/i18n.js';
 import { errorText, loading, messagePage, mount, setTitle } from '../lib/layout.js';
 import { codeLine, details, qrBlock, statusPill } from '../lib/ticket-view.js';
+import { TOKEN_RE } from '../lib/token.js';
 
 const token = decodeURIComponent(location.pathname.replace(/^\/t\//, '').replace(/\/$/, ''));
-const TOKEN_RE = /^[A-Za-z0-9_-]{20,100}$/;
 let ticket = null;
 let error = null;
 

@@ -1,0 +1,59 @@
+/*
+ * housekeeping: expired holds and the personal-data purge
+ * (app/housekeeping.h).
+ */
+#include "housekeeping.h"
+
+#include "app.h"
+
+#include "../lib/arena.h"
+#include "../lib/db.h"
+#include "../lib/log.h"
+
+#include <string.h>
+
+/* Personal data of reservations whose performance is long past: emptied,
+ * while the counts (seats, status, times) stay for the statistics. */
+enum { PURGE_COUNT };
+static const char SQL_PURGE[] =
+	"WITH r AS (UPDATE reservations SET name = '', email = '', phone = '',"
+	"  notes = '', purged_at = now(), updated_at = now()"
+	"  WHERE purged_at IS NULL AND performance_id IN (SELECT id"
+	"   FROM performances WHERE starts_at < now()"
+	"   - make_interval(days => $1::integer))"
+	"  RETURNING id),"
+	" o AS (UPDATE outbox SET recipient = '', body = NULL"
+	"  WHERE reservation_id IN (SELECT id FROM r))"
+	" SELECT count(*) FROM r";
+
+static const char SQL_EXPIRE_HOLDS[] =
+	"UPDATE reservations SET status = 'expired', updated_at = now()"
+	" WHERE id IN (SELECT id FROM reservations"
+	"  WHERE status = 'pending' AND expires_at <= now()"
+	"  LIMIT 500 FOR UPDATE SKIP LOCKED)";
+
+static enum db_status expire_tx(struct db_conn *c, struct arena *a,
+				void *ctx)
+{
+	(void)ctx;
+	return db_exec(c, a, SQL_EXPIRE_HOLDS, 0, NULL, NULL);
+}
+
+void housekeeping_run(struct arena *a)
+{
+	struct db_conn *c = db_acquire_for(app.pool, a, 2000);
+	struct db_params p;
+	PGresult *r;
+
+	if (c == NULL)
+		return;
+	(void)db_tx(c, a, expire_tx, NULL, NULL);
+	db_params_init(&p);
+	db_param_int(&p, app.cfg.purge_days);
+	if (db_query(c, a, SQL_PURGE, p.n, p.v, &r) == DB_OK &&
+	    strcmp(db_val(r, 0, PURGE_COUNT), "0") != 0)
+		log_event(LOG_INFO, NULL, "personal_data_purged",
+			  "personal data of %s past reservation(s) removed",
+			  db_val(r, 0, PURGE_COUNT));
+}
+

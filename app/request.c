@@ -1,0 +1,161 @@
+/*
+ * request: the handler toolkit (app/request.h). Everything here follows
+ * the one answer convention: 0 to carry on, or the HTTP status answered.
+ */
+#include "request.h"
+
+#include "app.h"
+
+#include "../lib/arena.h"
+#include "../lib/json.h"
+#include "../lib/log.h"
+
+#include <libpq-fe.h>
+
+#include <string.h>
+
+/* How long a request waits for a pooled connection before a 503. */
+#define DB_WAIT_MS 5000
+
+int app_json_body(struct http_req *req, struct http_res *res,
+		  struct json_object **body)
+{
+	*body = NULL;
+	if (req->body != NULL)
+		*body = jsonr_parse_object(req->arena, req->body,
+					   req->body_len);
+	if (*body == NULL)
+		return http_error(res, 400, "invalid_json",
+				  "the body must be a JSON object");
+	return 0;
+}
+
+struct db_conn *app_db_wait(struct http_req *req, int timeout_ms)
+{
+	/* One connection per request, however many parts of it ask: two
+	 * would let busy threads each hold one and wait for a second, until
+	 * the pool starves. Released with the arena. */
+	if (req->db == NULL)
+		req->db = db_acquire_for(app.pool, req->arena, timeout_ms);
+	return req->db;
+}
+
+int app_db(struct http_req *req, struct http_res *res, struct db_conn **c)
+{
+	*c = app_db_wait(req, DB_WAIT_MS);
+	if (*c == NULL)
+		return app_db_error(res, DB_UNAVAILABLE);
+	return 0;
+}
+
+int app_db_error(struct http_res *res, enum db_status st)
+{
+	if (st == DB_UNAVAILABLE)
+		return http_error(res, 503, "unavailable",
+				  "the database is not available, try again shortly");
+	return app_internal_error(res);
+}
+
+int app_internal_error(struct http_res *res)
+{
+	return http_error(res, 500, "internal_error", "internal error");
+}
+
+int app_document(struct http_req *req, struct http_res *res, int status,
+		 const char *sql, const char *param, const char *key)
+{
+	const char *params[1] = {param};
+	struct db_conn *c;
+	PGresult *r;
+	enum db_status st;
+	int answered;
+
+	if ((answered = app_db(req, res, &c)) != 0)
+		return answered;
+	st = db_query(c, req->arena, sql, param != NULL ? 1 : 0,
+		      param != NULL ? params : NULL, &r);
+	if (st != DB_OK)
+		return app_db_error(res, st);
+	if (PQntuples(r) == 0)
+		return http_error(res, 404, "not_found", "no such resource");
+	if (key == NULL) {
+		buf_puts(&res->body, db_val(r, 0, APP_DOC_JSON));
+		return status;
+	}
+	return app_json_wrap(res, status, key, db_val(r, 0, APP_DOC_JSON));
+}
+
+int app_json_wrap(struct http_res *res, int status, const char *key,
+		  const char *json)
+{
+	buf_printf(&res->body, "{\"%s\":%s}", key, json);
+	return status;
+}
+
+struct call {
+	const char *sql;
+	const struct db_params *p;
+	PGresult *row;
+};
+
+static enum db_status call_tx(struct db_conn *c, struct arena *a, void *ctx)
+{
+	struct call *call = ctx;
+
+	return db_exec(c, a, call->sql, call->p->n, call->p->v, &call->row);
+}
+
+int app_call(struct http_req *req, struct http_res *res, struct db_conn *c,
+	     int64_t perf, const char *sql, const struct db_params *p,
+	     PGresult **row)
+{
+	struct call call = {sql, p, NULL};
+	enum db_status st;
+
+	if (p->failed)
+		return app_internal_error(res);
+	/* The lock sits outside the retry loop: one lock, one unlock. */
+	if (perf > 0 && (st = db_lock(c, req->arena, perf)) != DB_OK)
+		return app_db_error(res, st);
+	st = db_tx(c, req->arena, call_tx, &call, NULL);
+	if (perf > 0)
+		db_unlock(c, req->arena, perf);
+	if (st != DB_OK) {
+		log_event(LOG_ERROR, req->request_id, "transaction_failed",
+			  "%s (performance %lld)", db_status_name(st),
+			  (long long)perf);
+		return app_db_error(res, st);
+	}
+	if (PQntuples(call.row) != 1)
+		return app_internal_error(res);
+	*row = call.row;
+	return 0;
+}
+
+const struct outcome *outcome_find(const struct outcome *t, size_t n,
+				   const char *result)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(t[i].result, result) == 0)
+			return &t[i];
+	return NULL;
+}
+
+int app_outcome(struct http_res *res, const struct outcome *t, size_t n,
+		const char *result, const char *member_value,
+		const struct outcome **o)
+{
+	*o = outcome_find(t, n, result);
+	if (*o == NULL)
+		return app_internal_error(res);
+	if ((*o)->status >= 200 && (*o)->status < 300)
+		return 0;
+	if ((*o)->fields != NULL)
+		return http_error_fields(res, (*o)->status, (*o)->code,
+					 (*o)->message, (*o)->fields);
+	if ((*o)->member != NULL)
+		return http_error_with(res, (*o)->status, (*o)->code,
+				       (*o)->message, (*o)->member,
+				       member_value);
+	return http_error(res, (*o)->status, (*o)->code, (*o)->message);
+}
