@@ -9,12 +9,18 @@
 #include "../lib/arena.h"
 #include "../lib/db.h"
 #include "../lib/log.h"
+#include "../lib/smtp.h"
 
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Personal data of reservations whose performance is long past: emptied,
- * while the counts (seats, status, times) stay for the statistics. */
-enum { PURGE_COUNT };
+ * while the counts (seats, status, times) stay for the statistics. The
+ * ids of their messages (ascending, comma separated) name the copies the
+ * file mail backend kept. */
+enum { PURGE_COUNT, PURGE_MESSAGES };
 static const char SQL_PURGE[] =
 	"WITH r AS (UPDATE reservations SET name = '', email = '', phone = '',"
 	"  notes = '', purged_at = now(), updated_at = now()"
@@ -23,8 +29,9 @@ static const char SQL_PURGE[] =
 	"   - make_interval(days => $1::integer))"
 	"  RETURNING id),"
 	" o AS (UPDATE outbox SET recipient = '', body = NULL"
-	"  WHERE reservation_id IN (SELECT id FROM r))"
-	" SELECT count(*) FROM r";
+	"  WHERE reservation_id IN (SELECT id FROM r) RETURNING id)"
+	" SELECT (SELECT count(*) FROM r),"
+	"  (SELECT coalesce(string_agg(id::text, ',' ORDER BY id), '') FROM o)";
 
 static const char SQL_EXPIRE_HOLDS[] =
 	"UPDATE reservations SET status = 'expired', updated_at = now()"
@@ -39,21 +46,104 @@ static enum db_status expire_tx(struct db_conn *c, struct arena *a,
 	return db_exec(c, a, SQL_EXPIRE_HOLDS, 0, NULL, NULL);
 }
 
-void housekeeping_run(struct arena *a)
+void housekeeping_mail_tag(char *tag, size_t n, const char *outbox_id)
 {
-	struct db_conn *c = db_acquire_for(app.pool, a, 2000);
+	snprintf(tag, n, "o%s", outbox_id);
+}
+
+struct doomed_ids {
+	const long long *ids;
+	size_t n;
+};
+
+static int cmp_ll(const void *x, const void *y)
+{
+	long long a = *(const long long *)x, b = *(const long long *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* Is tag that of one of the purged messages? */
+static bool doomed(const char *tag, void *ctx)
+{
+	const struct doomed_ids *d = ctx;
+	char *end;
+	long long id;
+
+	if (tag[0] != 'o' || tag[1] < '0' || tag[1] > '9')
+		return false;
+	id = strtoll(tag + 1, &end, 10);
+	return *end == '\0' &&
+	       bsearch(&id, d->ids, d->n, sizeof(*d->ids), cmp_ll) != NULL;
+}
+
+/* Remove the file backend's copies of the messages in list ("1,5,9",
+ * ascending). 0, or -1 (logged). */
+static int remove_mail_files(struct arena *a, const char *list)
+{
+	struct doomed_ids d = {NULL, 0};
+	long long *ids;
+	size_t cap = 1;
+	char err[256];
+	int removed;
+
+	if (list[0] == '\0' || strcmp(app.cfg.mail_backend, "file") != 0)
+		return 0;
+	for (const char *p = list; *p != '\0'; p++)
+		cap += *p == ',';
+	ids = arena_alloc(a, cap * sizeof(*ids));
+	if (ids == NULL)
+		return -1;
+	for (const char *p = list; *p != '\0' && d.n < cap;) {
+		char *end;
+
+		ids[d.n++] = strtoll(p, &end, 10);
+		p = *end == ',' ? end + 1 : end;
+	}
+	d.ids = ids;
+	if (mail_remove_tagged(app.cfg.mail_dir, doomed, &d, &removed, err,
+			       sizeof(err)) < 0) {
+		log_event(LOG_ERROR, NULL, "mail_files_not_removed",
+			  "removing purged messages' files: %s", err);
+		return -1;
+	}
+	if (removed > 0)
+		log_event(LOG_INFO, NULL, "mail_files_removed",
+			  "%d file(s) of purged messages removed", removed);
+	return 0;
+}
+
+/* The purge, in one transaction: the files go before the COMMIT, so a
+ * crash in between leaves data to purge again, never an orphaned copy. A
+ * file that cannot be removed (logged) does not hold the purge back. */
+static void purge(struct db_conn *c, struct arena *a)
+{
 	struct db_params p;
 	PGresult *r;
 
-	if (c == NULL)
-		return;
-	(void)db_tx(c, a, expire_tx, NULL, NULL);
 	db_params_init(&p);
 	db_param_int(&p, app.cfg.purge_days);
-	if (db_query(c, a, SQL_PURGE, p.n, p.v, &r) == DB_OK &&
-	    strcmp(db_val(r, 0, PURGE_COUNT), "0") != 0)
+	if (db_command(c, "BEGIN") != DB_OK)
+		return;
+	if (db_query(c, a, SQL_PURGE, p.n, p.v, &r) != DB_OK) {
+		(void)db_command(c, "ROLLBACK");
+		return;
+	}
+	(void)remove_mail_files(a, db_val(r, 0, PURGE_MESSAGES));
+	if (db_command(c, "COMMIT") != DB_OK)
+		return;
+	if (strcmp(db_val(r, 0, PURGE_COUNT), "0") != 0)
 		log_event(LOG_INFO, NULL, "personal_data_purged",
 			  "personal data of %s past reservation(s) removed",
 			  db_val(r, 0, PURGE_COUNT));
 }
 
+void housekeeping_run(struct arena *a)
+{
+	struct db_conn *c = db_acquire_for(app.pool, a, 2000);
+
+	if (c == NULL)
+		return;
+	(void)db_tx(c, a, expire_tx, NULL, NULL);
+	purge(c, a);
+}

@@ -67,16 +67,17 @@ void outbox_kick(void)
 	pthread_mutex_unlock(&mu);
 }
 
-static int deliver(const char *recipient, const char *body, char *err,
-		   size_t errlen)
+static int deliver(const char *id, const char *recipient, const char *body,
+		   char *err, size_t errlen)
 {
 	char from[256];
 
 	if (strcmp(app.cfg.mail_backend, "file") == 0) {
-		char path[4096];
+		char path[4096], tag[MAIL_TAG_MAX + 1];
 
-		if (mail_send_file(app.cfg.mail_dir, body, strlen(body), path,
-				   sizeof(path), err, errlen) < 0)
+		housekeeping_mail_tag(tag, sizeof(tag), id);
+		if (mail_send_file(app.cfg.mail_dir, tag, body, strlen(body),
+				   path, sizeof(path), err, errlen) < 0)
 			return -1;
 		log_event(LOG_INFO, NULL, "mail_written",
 			  "message written to %s", path);
@@ -152,7 +153,7 @@ static int deliver_one(struct arena *a)
 	if (db_null(r, 0, CLAIM_BODY)) {
 		snprintf(err, sizeof(err), "no body");
 		failed(c, a, id, kind, attempts, err);
-	} else if (deliver(db_val(r, 0, CLAIM_RECIPIENT),
+	} else if (deliver(id, db_val(r, 0, CLAIM_RECIPIENT),
 			   db_val(r, 0, CLAIM_BODY), err, sizeof(err)) == 0) {
 		const char *params[1] = {id};
 

@@ -10,6 +10,7 @@
 #include <libesmtp.h>
 #include <sodium.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -585,10 +586,20 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-int mail_send_file(const char *dir, const char *msg, size_t len,
-		   char *path_out, size_t path_len, char *err, size_t errlen)
+/* A tag mail_send_file() accepts: 1..MAIL_TAG_MAX of [A-Za-z0-9_]. */
+static bool tag_ok(const char *tag, size_t len)
 {
-	char name[64], stamp[32], rnd[17], path[PATH_MAX], tmp[PATH_MAX];
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
+				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
+
+	return len >= 1 && len <= MAIL_TAG_MAX && strspn(tag, ok) >= len;
+}
+
+int mail_send_file(const char *dir, const char *tag, const char *msg,
+		   size_t len, char *path_out, size_t path_len, char *err,
+		   size_t errlen)
+{
+	char name[80], stamp[32], rnd[17], path[PATH_MAX], tmp[PATH_MAX];
 	char eb[128];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -603,13 +614,18 @@ int mail_send_file(const char *dir, const char *msg, size_t len,
 		return -1;
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
-	{
+	if (tag != NULL && !tag_ok(tag, strlen(tag))) {
+		seterr(err, errlen, "bad tag");
+		return -1;
+	}
+	if (tag == NULL) {
 		unsigned char r[8];
 
 		randombytes_buf(r, sizeof(r));
 		sodium_bin2hex(rnd, sizeof(rnd), r, sizeof(r));
+		tag = rnd;
 	}
-	snprintf(name, sizeof(name), "%s-%s.eml", stamp, rnd);
+	snprintf(name, sizeof(name), "%s-%s.eml", stamp, tag);
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
 		    sizeof(path) ||
 	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name) >=
@@ -648,4 +664,58 @@ int mail_send_file(const char *dir, const char *msg, size_t len,
 	if (path_out != NULL)
 		memcpy(path_out, path, strlen(path) + 1);
 	return 0;
+}
+
+/* The tag of a mail_send_file() name "<15-char stamp>-<tag>.eml", copied
+ * into tag[MAIL_TAG_MAX + 1]; false for any other name. */
+static bool name_tag(const char *name, char *tag)
+{
+	size_t n = strlen(name), len;
+
+	if (n < 15 + 1 + 1 + 4 || name[8] != 'T' || name[15] != '-' ||
+	    strcmp(name + n - 4, ".eml") != 0)
+		return false;
+	len = n - 16 - 4;
+	if (!tag_ok(name + 16, len))
+		return false;
+	memcpy(tag, name + 16, len);
+	tag[len] = '\0';
+	return true;
+}
+
+int mail_remove_tagged(const char *dir,
+		       bool (*doomed)(const char *tag, void *ctx), void *ctx,
+		       int *removed, char *err, size_t errlen)
+{
+	char tag[MAIL_TAG_MAX + 1], eb[128];
+	struct dirent *e;
+	int rc = 0, n = 0;
+	DIR *d;
+
+	seterr(err, errlen, "%s", "");
+	if (removed != NULL)
+		*removed = 0;
+	d = opendir(dir);
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		seterr(err, errlen, "opendir failed: %s",
+		       errstr(errno, eb, sizeof(eb)));
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (!name_tag(e->d_name, tag) || !doomed(tag, ctx))
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) == 0) {
+			n++;
+		} else if (errno != ENOENT) {
+			seterr(err, errlen, "unlink failed: %s",
+			       errstr(errno, eb, sizeof(eb)));
+			rc = -1;
+		}
+	}
+	closedir(d);
+	if (removed != NULL)
+		*removed = n;
+	return rc;
 }

@@ -55,13 +55,29 @@ int mail_send_smtp(const struct mail_smtp *cfg, const char *from_addr,
 		   size_t errlen);
 
 /*
- * Write msg[0..len) to dir/<yyyymmddThhmmss UTC>-<16 hex>.eml, creating
- * dir (and missing parents) with mode 0700. The data goes to a hidden
- * temporary file first, is fsynced and renamed, so a reader never sees a
- * half file. path_out (may be NULL) receives the final path. Returns 0,
- * or -1 with a reason in err.
+ * Write msg[0..len) to dir/<yyyymmddThhmmss UTC>-<tag>.eml, or, with tag
+ * NULL, dir/<yyyymmddThhmmss UTC>-<16 hex>.eml, creating dir (and missing
+ * parents) with mode 0700. A tag (1..MAIL_TAG_MAX of [A-Za-z0-9_]) names
+ * what the message belongs to, so that mail_remove_tagged() can find it
+ * again; writing the same tag twice in one second replaces the file. The
+ * data goes to a hidden temporary file first, is fsynced and renamed, so a
+ * reader never sees a half file. path_out (may be NULL) receives the final
+ * path. Returns 0, or -1 with a reason in err.
  */
-int mail_send_file(const char *dir, const char *msg, size_t len,
-		   char *path_out, size_t path_len, char *err, size_t errlen);
+enum { MAIL_TAG_MAX = 32 };
+int mail_send_file(const char *dir, const char *tag, const char *msg,
+		   size_t len, char *path_out, size_t path_len, char *err,
+		   size_t errlen);
+
+/*
+ * Remove every file of dir written by mail_send_file() with a tag for
+ * which doomed(tag, ctx) is true; *removed (may be NULL) counts them. A
+ * missing dir has nothing to remove. Returns 0, or -1 with a reason in
+ * err when dir cannot be read or a file cannot be removed (the others
+ * still are).
+ */
+int mail_remove_tagged(const char *dir,
+		       bool (*doomed)(const char *tag, void *ctx), void *ctx,
+		       int *removed, char *err, size_t errlen);
 
 #endif

@@ -4,7 +4,7 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, api, startStack, waitFor } from './stack.mjs';
@@ -150,6 +150,32 @@ describe('data lifecycle', () => {
       `SELECT recipient FROM outbox o JOIN reservations r ON r.id = o.reservation_id WHERE r.performance_id = ${old}`), '');
     assert.equal(await stack.psql(
       `SELECT name FROM reservations WHERE performance_id = ${recent}`), 'Old Name', 'recent data kept');
+  });
+
+  test("the file mail backend's copies go with the personal data", async () => {
+    const dir = join(stack.var, 'mail');
+    const files = () => new Set(readdirSync(dir).filter((f) => f.endsWith('.eml')));
+    const written = async (before) => waitFor(() => {
+      const now = [...files()].filter((f) => !before.has(f));
+      return now.length > 0 && now;
+    }, { timeout: 15_000, what: 'the confirmation mail file' });
+    const oldPerf = await makePerformance(stack, { startsIn: '5 days' });
+    const keptPerf = await makePerformance(stack, { startsIn: '6 days' });
+    let seen = files();
+    assert.equal((await book(stack, oldPerf, { name: 'Gone', email: visitor('eml'), seats: 1 })).status, 201);
+    const gone = await written(seen);
+    seen = files();
+    assert.equal((await book(stack, keptPerf, { name: 'Kept', email: visitor('eml'), seats: 1 })).status, 201);
+    const kept = await written(seen);
+    for (const f of gone) assert.match(f, /^\d{8}T\d{6}-o\d+\.eml$/, 'named after its outbox message');
+    // The first performance is long past: its reservation is purged.
+    await stack.psql(`UPDATE performances SET starts_at = now() - interval '200 days' WHERE id = ${oldPerf}`);
+    await waitFor(async () => (await stack.psql(
+      `SELECT purged_at IS NOT NULL FROM reservations WHERE performance_id = ${oldPerf}`)) === 't',
+    { timeout: 15_000, what: 'the purge' });
+    const left = files();
+    for (const f of gone) assert.ok(!left.has(f), `${f} removed with the purge`);
+    for (const f of kept) assert.ok(left.has(f), `${f} of a reservation still kept stays`);
   });
 
   test('a backup restored into a fresh cluster has every reservation', async () => {

@@ -811,7 +811,7 @@ static void test_send_file(void **state)
 
 	assert_non_null(mkdtemp(root));
 	snprintf(dir, sizeof(dir), "%s/spool/mail", root);
-	assert_int_equal(mail_send_file(dir, msg, strlen(msg), path,
+	assert_int_equal(mail_send_file(dir, NULL, msg, strlen(msg), path,
 					sizeof(path), err, sizeof(err)),
 			 0);
 	assert_int_equal(stat(dir, &st), 0);
@@ -835,22 +835,90 @@ static void test_send_file(void **state)
 	assert_memory_equal(buf, msg, n);
 
 	/* A second message is a second file; NULL path_out is fine. */
-	assert_int_equal(mail_send_file(dir, msg, strlen(msg), NULL, 0, err,
+	assert_int_equal(mail_send_file(dir, NULL, msg, strlen(msg), NULL, 0, err,
 					sizeof(err)),
 			 0);
 	assert_int_equal(count_entries(dir, name, sizeof(name)), 2);
 
 	/* Too small for the path: refused before anything is written. */
-	assert_int_equal(mail_send_file(dir, msg, strlen(msg), path, 10, err,
+	assert_int_equal(mail_send_file(dir, NULL, msg, strlen(msg), path, 10, err,
 					sizeof(err)),
 			 -1);
 	assert_int_equal(count_entries(dir, name, sizeof(name)), 2);
 
 	/* A file where the directory should be. */
-	assert_int_equal(mail_send_file(path, msg, strlen(msg), NULL, 0, err,
+	assert_int_equal(mail_send_file(path, NULL, msg, strlen(msg), NULL, 0, err,
 					sizeof(err)),
 			 -1);
 	assert_true(err[0] != '\0');
+
+	snprintf(buf, sizeof(buf), "rm -rf '%s'", root);
+	assert_int_equal(system(buf), 0);
+}
+
+static bool tag_is_o7(const char *tag, void *ctx)
+{
+	(void)ctx;
+	return strcmp(tag, "o7") == 0;
+}
+
+/* Tagged files: named after their tag, found and removed by it alone. */
+static void test_send_file_tagged(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/test_mail_XXXXXX", path[256], name[256];
+	char err[128], buf[256];
+	static const char msg[] = "Subject: x\r\n\r\nbody\r\n";
+	int removed = -1, before;
+
+	assert_non_null(mkdtemp(root));
+	assert_int_equal(mail_send_file(root, "o7", msg, strlen(msg), path,
+					sizeof(path), err, sizeof(err)),
+			 0);
+	assert_int_equal(count_entries(root, name, sizeof(name)), 1);
+	/* yyyymmddThhmmss-o7.eml */
+	assert_int_equal(strlen(name), 15 + 1 + 2 + 4);
+	assert_string_equal(name + 15, "-o7.eml");
+	/* The same tag again within the second replaces the file. */
+	assert_int_equal(mail_send_file(root, "o7", msg, strlen(msg), NULL, 0,
+					err, sizeof(err)),
+			 0);
+	assert_true(count_entries(root, name, sizeof(name)) <= 2);
+	assert_int_equal(mail_send_file(root, "o70", msg, strlen(msg), NULL, 0,
+					err, sizeof(err)),
+			 0);
+	assert_int_equal(mail_send_file(root, NULL, msg, strlen(msg), NULL, 0,
+					err, sizeof(err)),
+			 0);
+	/* A bad tag is refused before anything is written. */
+	assert_int_equal(mail_send_file(root, "../x", msg, strlen(msg), NULL, 0,
+					err, sizeof(err)),
+			 -1);
+	assert_int_equal(mail_send_file(root, "", msg, strlen(msg), NULL, 0,
+					err, sizeof(err)),
+			 -1);
+	assert_int_equal(
+		mail_send_file(root, "0123456789012345678901234567890123", msg,
+			       strlen(msg), NULL, 0, err, sizeof(err)),
+		-1);
+	/* An unrelated file that merely looks close is left alone. */
+	snprintf(buf, sizeof(buf), "touch '%s/notes-o7.eml' '%s/o7.eml'", root,
+		 root);
+	assert_int_equal(system(buf), 0);
+	before = count_entries(root, name, sizeof(name));
+	assert_int_equal(mail_remove_tagged(root, tag_is_o7, NULL, &removed,
+					    err, sizeof(err)),
+			 0);
+	assert_true(removed >= 1);
+	assert_int_equal(count_entries(root, name, sizeof(name)),
+			 before - removed);
+	/* o70, the untagged message and the two look-alikes remain. */
+	assert_int_equal(count_entries(root, name, sizeof(name)), 4);
+	/* A missing directory has nothing to remove. */
+	assert_int_equal(mail_remove_tagged("/nonexistent/boxoffice", tag_is_o7,
+					    NULL, &removed, err, sizeof(err)),
+			 0);
+	assert_int_equal(removed, 0);
 
 	snprintf(buf, sizeof(buf), "rm -rf '%s'", root);
 	assert_int_equal(system(buf), 0);
@@ -1520,6 +1588,7 @@ int main(void)
 		cmocka_unit_test(test_render_names),
 		cmocka_unit_test(test_render_long_subject),
 		cmocka_unit_test(test_send_file),
+		cmocka_unit_test(test_send_file_tagged),
 		cmocka_unit_test(test_smtp_deliver),
 		cmocka_unit_test(test_smtp_adds_missing),
 		cmocka_unit_test(test_smtp_rejected),
