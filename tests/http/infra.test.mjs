@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
@@ -24,10 +24,19 @@ describe('compose file', () => {
     compose = parse(out);
   });
 
+  // An empty env file (docker-compose refuses /dev/null: "is not a file").
+  let envDir;
+  const emptyEnv = () => {
+    envDir ??= mkdtempSync(join(tmpdir(), 'boxoffice-compose-env-'));
+    writeFileSync(join(envDir, 'env'), '');
+    return join(envDir, 'env');
+  };
+  after(() => envDir && rmSync(envDir, { recursive: true, force: true }));
+
   test('docker-compose validates it, and refuses it without a password', () => {
     assert.ok(compose.services);
-    assert.throws(() => execFileSync('docker-compose', ['--env-file', '/dev/null', '-f', 'compose.yml', 'config'],
-      { cwd: DOCKER, stdio: 'pipe', env: { PATH: process.env.PATH } }));
+    assert.throws(() => execFileSync('docker-compose', ['--env-file', emptyEnv(), '-f', 'compose.yml', 'config'],
+      { cwd: DOCKER, stdio: 'pipe', env: { PATH: process.env.PATH } }), /set POSTGRES_PASSWORD in \.env/);
   });
 
   test('the services: nginx, backend, postgres, a one-shot migrate, an optional mail relay', () => {
@@ -56,7 +65,7 @@ describe('compose file', () => {
 
   test('nginx is published on 127.0.0.1 unless .env says otherwise', () => {
     assert.match(String(compose.services.nginx.ports[0]), /^127\.0\.0\.1:8080:8080(\/tcp)?$/);
-    const out = execFileSync('docker-compose', ['--env-file', '/dev/null', '-f', 'compose.yml', 'config'],
+    const out = execFileSync('docker-compose', ['--env-file', emptyEnv(), '-f', 'compose.yml', 'config'],
       { cwd: DOCKER, encoding: 'utf8', env: { PATH: process.env.PATH, POSTGRES_PASSWORD: 'x', BOXOFFICE_PUBLIC_URL: 'http://x' } });
     assert.match(String(parse(out).services.nginx.ports[0]), /^127\.0\.0\.1:8080:8080(\/tcp)?$/, 'the default is loopback');
   });
