@@ -180,7 +180,7 @@ function bookingLoad(perf, clients) {
         const r = await book(perf, email);
         results.push({ email, status: r.status, at });
       } catch (err) {
-        results.push({ email, status: 0, at, err: err.message });
+        results.push({ email, status: 0, at, err: err.cause?.code ?? err.cause?.message ?? err.message });
         await sleep(100);
       }
     }
@@ -208,7 +208,9 @@ await check('`docker-compose restart backend` under a booking load loses no rese
   assert.equal(lost.length, 0, `201 without a row: ${lost.map((r) => r.email).join(', ')}`);
   const statuses = {};
   for (const r of other) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
-  return `${ok.length} bookings answered 201, each has its row (${rows.size} rows); during the restart: ${JSON.stringify(statuses)}`;
+  const errors = [...new Set(other.filter((r) => r.status === 0).map((r) => r.err))];
+  return `${ok.length} bookings answered 201, each has its row (${rows.size} rows); during the restart: ${JSON.stringify(statuses)}` +
+    (errors.length ? ` (0 = no answer: ${errors.join(', ')})` : '');
 });
 
 await check('`docker-compose down` (volume kept) and `up -d` again keep every reservation', async () => {
