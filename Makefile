@@ -2,6 +2,13 @@
 #
 #   make            build build/boxoffice and the frontend
 #   make deps       install missing Debian packages (idempotent, quiet)
+#   make compose    the real images and compose file, under podman (slow)
+#   make fresh      the README's two commands in a bare Debian 12 container
+#
+# Targets that install (run, test, check, ...) run scripts/deps first and
+# only then a sub-make: compiler flags come from pkg-config, which has
+# nothing to say before the -dev packages are there, and a make computes
+# its variables once, when it reads this file.
 #   make run        start the whole stack on 127.0.0.1:8080, follow logs
 #   make test       every test; the HTTP suite runs the sanitizer build
 #   make asan       build/asan/boxoffice with ASan+UBSan and its unit tests
@@ -40,7 +47,7 @@ APP_OBJ := $(APP_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: bench all deps run stop test check asan unit http browser clean frontend \
+.PHONY: pkgs-ok compose fresh bench all deps run stop test check asan unit http browser clean frontend \
 	fuzz fuzz-short fuzz-build lint cppcheck clang-tidy drills drills-short
 
 all: $(BUILD)/boxoffice frontend
@@ -52,7 +59,7 @@ $(BUILD)/libboxoffice.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c | pkgs-ok
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"; $(CC) $(CFLAGS) -c -o $@ $<
 
@@ -78,6 +85,12 @@ build/frontend.stamp: $(FRONTEND_SRC) $(if $(wildcard build/frontend/index.html)
 	@touch $@
 
 FORCE:
+
+# One clear line instead of "libpq-fe.h: No such file" when the -dev
+# packages are missing (a plain `make` on a new machine).
+pkgs-ok:
+	@pkg-config --exists $(PKGS) 2>/dev/null || { \
+		echo "build: missing libraries ($$(for p in $(PKGS); do pkg-config --exists $$p 2>/dev/null || printf '%s ' $$p; done)); run 'make deps' (or 'make run'), which installs them" >&2; exit 1; }
 
 # Browser tests (playwright-core driving Debian's chromium) against stacks
 # running the sanitizer build, like the HTTP suite.
@@ -265,7 +278,8 @@ bench: deps
 	@$(MAKE) --no-print-directory all build/bench/mktickets
 	node bench/run.mjs
 
-run: deps all
+run: deps
+	@$(MAKE) --no-print-directory all
 	@scripts/stack start
 	@echo "Following the logs; Ctrl-C stops the stack."
 	@trap 'scripts/stack stop' INT TERM; scripts/stack logs || true; \
@@ -279,3 +293,8 @@ clean:
 
 -include $(LIB_OBJ:.o=.d) $(APP_OBJ:.o=.d)
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_APP_OBJ:.o=.d)
+
+# The README's two commands in a bare Debian 12 container (podman), from a
+# clean clone of HEAD: make run until /api/shows answers, Ctrl-C, make test.
+fresh:
+	@tests/fresh/run

@@ -15,11 +15,11 @@
 //
 // Prints a table and writes bench/results/latest.json.
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, freePort, runStack, startStack } from '../tests/http/stack.mjs';
+import { ROOT, freePort, killGroup, runStack, spawnGroup, startStack } from '../tests/http/stack.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNS = 64;
@@ -270,7 +270,7 @@ end
 `);
     writeFileSync(join(work, 'tokens.txt'), `${tokens.join('\n')}\n`);
     const login = await fetch(`${stack.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'door@example.org', password: 'demo-staff' }) });
+      body: JSON.stringify(stack.demo.staff) });
     const session = (await login.json()).csrf_token;
     const cookie = login.headers.get('set-cookie').split(';')[0];
     log('check-in: POST /api/checkins with a staff session');
@@ -317,7 +317,7 @@ end
     const benv = { ...process.env, ...(await workerEnv(stack)), BOXOFFICE_FCGI_LISTEN: `127.0.0.1:${port}`,
       BOXOFFICE_WORKERS: '1', BOXOFFICE_METRICS_FILE: join(work, 'metrics') };
     const t0 = process.hrtime.bigint();
-    const child = spawn(join(ROOT, 'scripts', 'entrypoint'), ['backend'], { env: benv, stdio: 'ignore' });
+    const child = spawnGroup(join(ROOT, 'scripts', 'entrypoint'), ['backend'], { env: benv, stdio: 'ignore' });
     let cold = null;
     for (let i = 0; i < 500 && cold === null; i++) {
       try {
@@ -327,7 +327,7 @@ end
         await new Promise((r) => setTimeout(r, 5));
       }
     }
-    child.kill('SIGTERM');
+    killGroup(child, 'SIGTERM');
     results.memory = {
       measured: { requests: done, rss_kb: final, samples, cold_start_ms: cold && Number(cold.toFixed(1)) },
       baseline: { rss_kb_after_warmup: after_warmup },

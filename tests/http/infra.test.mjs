@@ -4,13 +4,13 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { get as httpGet } from 'node:http';
+import { get as httpGet, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ROOT, api, freePort, startStack, waitFor } from './stack.mjs';
+import { ROOT, api, freePort, killGroup, spawnGroup, startStack, waitFor } from './stack.mjs';
 import { book, makePerformance, post } from './fixtures.mjs';
 
 const DOCKER = join(ROOT, 'infra', 'docker');
@@ -125,7 +125,8 @@ describe('the entrypoints, outside containers', () => {
     }
   });
   after(async () => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    // The whole process group: nginx's workers and multiwatch's children too.
+    for (const c of children) killGroup(c);
     await stack?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -149,8 +150,8 @@ describe('the entrypoints, outside containers', () => {
       BOXOFFICE_WORKERS: '2',
       BOXOFFICE_THREADS: '4',
     };
-    const backend = spawn(ENTRYPOINT, ['backend'], { env, stdio: 'ignore' });
-    const nginx = spawn(ENTRYPOINT, ['nginx'], { env, stdio: 'ignore' });
+    const backend = spawnGroup(ENTRYPOINT, ['backend'], { env, stdio: 'ignore' });
+    const nginx = spawnGroup(ENTRYPOINT, ['nginx'], { env, stdio: 'ignore' });
     children.push(backend, nginx);
     const url = `http://127.0.0.1:${http}`;
     await waitFor(async () => (await fetch(`${url}/api/health`)).status === 200,
@@ -185,7 +186,7 @@ describe('the entrypoints, outside containers', () => {
       .performance.availability.seats_available === seats - 2, { timeout: 3000, what: 'fresh availability' });
 
     // Personal or per-user answers are never stored.
-    const login = await post(stack, '/api/auth/login', { email: 'admin@example.org', password: 'demo-admin' });
+    const login = await post(stack, '/api/auth/login', stack.demo.admin);
     const cookie = login.headers.get('set-cookie').split(';')[0];
     for (const p of ['/api/health', '/api/auth/me', '/admin/venues', `/api/performances/${perf}/checkins`,
       `/api/tickets/${'A'.repeat(43)}`, '/api/nope']) {
@@ -271,5 +272,131 @@ describe('the entrypoints, outside containers', () => {
     await load;
     assert.ok(statuses.length > 100, `${statuses.length} requests`);
     assert.deepEqual(statuses.filter((x) => x !== 200), [], 'every request answered 200');
+  });
+});
+
+/** A request from a chosen loopback address (fetch cannot pick its source). */
+function requestFrom(url, { localAddress, method = 'GET', headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = httpRequest(url, {
+      method, localAddress, agent: false,
+      headers: { ...headers, ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}) },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+describe('behind a TLS proxy: the client is the one nginx trusts', () => {
+  let stack;
+  before(async () => {
+    stack = await startStack({
+      env: { BOXOFFICE_RATE_LIMITS: 'on', BOXOFFICE_RATE_LOGIN: '6r/m', BOXOFFICE_TRUSTED_PROXIES: '127.0.0.2' },
+    });
+  });
+  after(async () => { await stack?.stop(); });
+
+  // Logins of an unknown user (401) until nginx answers 429 (6r/m, burst 5).
+  async function exhaust(from, client) {
+    const codes = [];
+    for (let i = 0; i < 12 && !codes.includes(429); i++) {
+      codes.push((await requestFrom(`${stack.url}/api/auth/login`, {
+        localAddress: from, method: 'POST', headers: { 'x-forwarded-for': client },
+        body: { email: 'nobody@example.org', password: 'nope' },
+      })).status);
+    }
+    assert.ok(codes.includes(401) && codes.at(-1) === 429, `${from} as ${client}: ${codes}`);
+  }
+  const login = (from, client) => requestFrom(`${stack.url}/api/auth/login`, {
+    localAddress: from, method: 'POST', headers: { 'x-forwarded-for': client },
+    body: { email: 'nobody@example.org', password: 'nope' },
+  });
+
+  test('X-Forwarded-For from an untrusted address is ignored: one bucket for the connection', async () => {
+    await exhaust('127.0.0.1', '198.51.100.1');
+    assert.equal((await login('127.0.0.1', '198.51.100.2')).status, 429, 'another forged client, the same bucket');
+  });
+
+  test('behind a trusted proxy, two visitors get separate buckets, and the access log names them', async () => {
+    await exhaust('127.0.0.2', '203.0.113.7');
+    assert.equal((await login('127.0.0.2', '203.0.113.7')).status, 429);
+    assert.equal((await login('127.0.0.2', '203.0.113.8')).status, 401, 'the second visitor is not limited');
+    // A client that forges a hop in front of the proxy: the proxy appends
+    // the real one, and only the last untrusted hop counts (real_ip_recursive).
+    assert.equal((await login('127.0.0.2', '203.0.113.7, 203.0.113.9')).status, 401);
+    // nginx writes the line once the answer is sent: wait for the last one.
+    const addrs = await waitFor(() => {
+      const seen = new Set(readFileSync(join(stack.var, 'log', 'nginx-access.log'), 'utf8').trim().split('\n')
+        .map((l) => JSON.parse(l)).filter((e) => e.uri === '/api/auth/login').map((e) => e.remote_addr));
+      return seen.has('203.0.113.9') && seen;
+    }, { timeout: 3000, what: 'the last request in the access log' });
+    for (const a of ['127.0.0.1', '203.0.113.7', '203.0.113.8', '203.0.113.9']) assert.ok(addrs.has(a), `${a} in the access log`);
+    assert.ok(!addrs.has('127.0.0.2'), 'the proxy itself is never the client');
+    assert.ok(!addrs.has('198.51.100.1'), 'a forged header from an untrusted address is never believed');
+  });
+
+  test('a token never reaches the nginx error log, even when the upstream fails', async () => {
+    const token = 'Tk' + 'x'.repeat(39) + 'Zz';
+    await stack.run('workers-stop');
+    try {
+      for (const p of [`/api/tickets/${token}/qr.png`, `/api/tickets/${token}`, `/t/${token}`]) {
+        const r = await fetch(stack.url + p);
+        await r.arrayBuffer();
+        if (p.startsWith('/api/')) assert.ok(r.status >= 500, `${p}: the upstream is down (${r.status})`);
+      }
+      // The same failure elsewhere is logged: the log is not simply silent.
+      assert.equal((await fetch(`${stack.url}/api/shows`)).status >= 500, true);
+      const log = readFileSync(join(stack.var, 'log', 'nginx-error.log'), 'utf8');
+      assert.match(log, /GET \/api\/shows/, 'upstream errors are logged');
+      assert.ok(!log.includes(token), 'no ticket token in the error log');
+      const access = readFileSync(join(stack.var, 'log', 'nginx-access.log'), 'utf8');
+      assert.ok(!access.includes(token), 'no ticket token in the access log');
+    } finally {
+      await stack.run('workers-start');
+    }
+  });
+
+  test('backups are readable by their owner only', async () => {
+    const file = join(stack.var, 'backup-test.dump');
+    execFileSync(join(ROOT, 'scripts', 'backup'), [file], { env: stack.env, stdio: 'pipe' });
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+  });
+
+  test('demo passwords are random, shown once, and kept readable by their owner only', () => {
+    const { admin, staff } = stack.demo;
+    assert.ok(admin.password.length >= 20 && staff.password.length >= 20);
+    assert.notEqual(admin.password, staff.password);
+    assert.ok(!/^demo-/.test(admin.password) && !/^demo-/.test(staff.password));
+    assert.equal(statSync(join(stack.var, 'demo-users')).mode & 0o777, 0o600);
+  });
+});
+
+describe('safe defaults for a real deployment', () => {
+  test('demo data is refused with an https public URL', async () => {
+    await assert.rejects(startStack({ env: { BOXOFFICE_PUBLIC_URL: 'https://tickets.example.org' } }),
+      /BOXOFFICE_DEMO=1 is refused with an https BOXOFFICE_PUBLIC_URL/);
+    // The container path (migrate service) refuses it too, before touching the database.
+    assert.throws(() => execFileSync(ENTRYPOINT, ['demo'], {
+      stdio: 'pipe',
+      env: { PATH: process.env.PATH, BOXOFFICE_PUBLIC_URL: 'https://t.example.org', BOXOFFICE_DATABASE_URL: 'host=/nonexistent' },
+    }), (err) => err.status !== 0 && /refused/.test(err.stderr));
+  });
+
+  test("the example's database password is refused", () => {
+    for (const cmd of ['migrate', 'backend']) {
+      assert.throws(() => execFileSync(ENTRYPOINT, [cmd], {
+        stdio: 'pipe',
+        env: {
+          PATH: process.env.PATH, BOXOFFICE_FCGI_LISTEN: '127.0.0.1:1',
+          BOXOFFICE_DATABASE_URL: 'host=postgres dbname=boxoffice user=boxoffice password=change-me',
+        },
+      }), (err) => err.status !== 0 && /change-me/.test(err.stderr), cmd);
+    }
   });
 });

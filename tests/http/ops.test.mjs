@@ -95,10 +95,10 @@ describe('metrics', () => {
   test('only an admin or the bearer token may read them', async () => {
     assert.equal((await api(stack, '/admin/metrics')).status, 401);
     assert.equal((await api(stack, '/admin/metrics', { headers: { authorization: 'Bearer wrong' } })).status, 401);
-    const staff = await post(stack, '/api/auth/login', { email: 'door@example.org', password: 'demo-staff' });
+    const staff = await post(stack, '/api/auth/login', stack.demo.staff);
     const cookie = staff.headers.get('set-cookie').split(';')[0];
     assert.equal((await api(stack, '/admin/metrics', { headers: { cookie } })).status, 403);
-    const admin = await post(stack, '/api/auth/login', { email: 'admin@example.org', password: 'demo-admin' });
+    const admin = await post(stack, '/api/auth/login', stack.demo.admin);
     const ac = admin.headers.get('set-cookie').split(';')[0];
     assert.equal((await api(stack, '/admin/metrics', { headers: { cookie: ac } })).status, 200);
   });

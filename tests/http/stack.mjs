@@ -9,7 +9,7 @@
 // nginx and PostgreSQL. KEEP_STACK=1 keeps the directory (logs, database) after
 // stop() for post-mortems; its path is printed.
 
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -175,8 +175,51 @@ export async function startStack(opts = {}) {
     await stack.stop().catch(() => {});
     throw err;
   }
+  stack.demo = demoUsers(dir);
   return stack;
 }
+
+/**
+ * The demo accounts of a stack: their passwords are random, made when the
+ * demo data is loaded, and kept in <var>/demo-users (one line,
+ * "demo users: admin E / P, staff E / P"). Undefined with BOXOFFICE_DEMO=0.
+ * @returns {{admin: {email: string, password: string}, staff: {email: string, password: string}}|undefined}
+ */
+function demoUsers(dir) {
+  let line;
+  try {
+    line = readFileSync(join(dir, 'demo-users'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const m = /admin (\S+) \/ (\S+), staff (\S+) \/ (\S+)/.exec(line);
+  if (!m) throw new Error(`unexpected demo-users line: ${line}`);
+  return { admin: { email: m[1], password: m[2] }, staff: { email: m[3], password: m[4] } };
+}
+
+/**
+ * Spawn a server in a process group of its own, so that killGroup() (and
+ * the exit hook below, on every path, a failed test included) ends it with
+ * every process it started: an nginx master and its workers, multiwatch and
+ * its children. Same arguments as child_process.spawn.
+ */
+export function spawnGroup(cmd, args, options = {}) {
+  const child = spawn(cmd, args, { ...options, detached: true });
+  groups.add(child);
+  child.once('exit', () => groups.delete(child));
+  return child;
+}
+
+/** SIGKILL a spawnGroup() child's whole process group (a no-op once gone). */
+export function killGroup(child, signal = 'SIGKILL') {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+const groups = new Set();
 
 const SANITIZER_RE = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|WARNING: ThreadSanitizer/;
 
@@ -272,8 +315,10 @@ export async function waitFor(fn, { timeout = 10_000, interval = 100, what = 'co
   }
 }
 
-// Best effort: never leave a stack running when the test process ends.
+// Best effort: never leave a stack, or a server a test spawned, running
+// when the test process ends.
 function stopAllSync() {
+  for (const child of groups) killGroup(child);
   for (const stack of live) {
     live.delete(stack);
     try {

@@ -9,8 +9,9 @@ import { ROOT, api, startStack } from './stack.mjs';
 import { confirmToken, startSmtp } from './smtp.mjs';
 import { book, makePerformance, post, visitor } from './fixtures.mjs';
 
-const ADMIN = { email: 'admin@example.org', password: 'demo-admin' };
-const STAFF = { email: 'door@example.org', password: 'demo-staff' };
+// The demo accounts; their random passwords are read from the stack.
+const ADMIN = { email: 'admin@example.org' };
+const STAFF = { email: 'door@example.org' };
 const TOKEN = 'A'.repeat(43);
 
 let stack;
@@ -44,6 +45,12 @@ async function confirmedTicket(perf, seats = 2) {
   return { ticket: ticketUrl.split('/t/')[1], ticketUrl, confirm, perf };
 }
 
+/** Create (or reset) a user on a stack through `scripts/stack user add`. */
+async function addUser(on, { email, password }, role) {
+  execFileSync(join(ROOT, 'scripts', 'stack'), ['user', 'add', '--email', email, '--role', role, '--password-stdin'],
+    { env: on.env, input: `${password}\n` });
+}
+
 before(async () => {
   smtp = await startSmtp();
   stack = await startStack({
@@ -52,6 +59,8 @@ before(async () => {
       BOXOFFICE_RATE_LIMITS: 'off', BOXOFFICE_WORKERS: 2, BOXOFFICE_THREADS: 8,
     },
   });
+  Object.assign(ADMIN, stack.demo.admin);
+  Object.assign(STAFF, stack.demo.staff);
 });
 afterEach(() => stack.checkSanitizers());
 after(async () => {
@@ -158,9 +167,12 @@ describe('sign-in and sessions', () => {
   });
 
   test('the cookie is Secure when the public URL is https', async () => {
-    const https = await startStack({ env: { BOXOFFICE_PUBLIC_URL: 'https://tickets.example.org', BOXOFFICE_RATE_LIMITS: 'off' } });
+    // No demo data with an https public URL (refused): a user of its own.
+    const https = await startStack({ env: { BOXOFFICE_PUBLIC_URL: 'https://tickets.example.org', BOXOFFICE_RATE_LIMITS: 'off', BOXOFFICE_DEMO: 0 } });
     try {
-      const r = await post(https, '/api/auth/login', STAFF);
+      const door = { email: 'door@example.org', password: 'a door password of its own' };
+      await addUser(https, door, 'staff');
+      const r = await post(https, '/api/auth/login', door);
       assert.equal(r.status, 200);
       assert.match(r.headers.get('set-cookie'), /; Secure(;|$)/);
       https.checkSanitizers();
