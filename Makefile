@@ -281,6 +281,15 @@ test: deps
 	@$(MAKE) --no-print-directory drills-short
 	@$(MAKE) --no-print-directory fuzz-short
 
+# The real images and the real compose file (tests/compose/run): builds the
+# images from infra/docker/Dockerfile, runs infra/docker/compose.yml with
+# Debian's docker-compose against podman, and the booking flow, restarts,
+# two backends and backup/restore through nginx's published port; stops
+# everything it started. See docs/OPERATIONS.md, "What make compose proves".
+.PHONY: compose
+compose:
+	@tests/compose/run
+
 # Benchmarks (not part of `make test`): figures against baselines measured
 # in the same run, on a fresh stack; see docs/PERFORMANCE.md.
 build/bench/mktickets: bench/mktickets.c build/libboxoffice.a

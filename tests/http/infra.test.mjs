@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { get as httpGet, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
@@ -24,10 +24,19 @@ describe('compose file', () => {
     compose = parse(out);
   });
 
+  // An empty env file (docker-compose refuses /dev/null: "is not a file").
+  let envDir;
+  const emptyEnv = () => {
+    envDir ??= mkdtempSync(join(tmpdir(), 'boxoffice-compose-env-'));
+    writeFileSync(join(envDir, 'env'), '');
+    return join(envDir, 'env');
+  };
+  after(() => envDir && rmSync(envDir, { recursive: true, force: true }));
+
   test('docker-compose validates it, and refuses it without a password', () => {
     assert.ok(compose.services);
-    assert.throws(() => execFileSync('docker-compose', ['--env-file', '/dev/null', '-f', 'compose.yml', 'config'],
-      { cwd: DOCKER, stdio: 'pipe', env: { PATH: process.env.PATH } }));
+    assert.throws(() => execFileSync('docker-compose', ['--env-file', emptyEnv(), '-f', 'compose.yml', 'config'],
+      { cwd: DOCKER, stdio: 'pipe', env: { PATH: process.env.PATH } }), /set POSTGRES_PASSWORD in \.env/);
   });
 
   test('the services: nginx, backend, postgres, a one-shot migrate, an optional mail relay', () => {
@@ -54,6 +63,23 @@ describe('compose file', () => {
     assert.deepEqual(Object.keys(compose.services.postgres.networks), ['internal']);
   });
 
+  test('nginx is published on 127.0.0.1 unless .env says otherwise', () => {
+    assert.match(String(compose.services.nginx.ports[0]), /^127\.0\.0\.1:8080:8080(\/tcp)?$/);
+    const out = execFileSync('docker-compose', ['--env-file', emptyEnv(), '-f', 'compose.yml', 'config'],
+      { cwd: DOCKER, encoding: 'utf8', env: { PATH: process.env.PATH, POSTGRES_PASSWORD: 'x', BOXOFFICE_PUBLIC_URL: 'http://x' } });
+    assert.match(String(parse(out).services.nginx.ports[0]), /^127\.0\.0\.1:8080:8080(\/tcp)?$/, 'the default is loopback');
+  });
+
+  test('the test override (make compose) swaps images only, never settings', () => {
+    const override = parse(readFileSync(join(DOCKER, 'compose.test.yml'), 'utf8'));
+    for (const [name, svc] of Object.entries(override.services)) {
+      assert.ok(name in compose.services, `${name} is a service of compose.yml`);
+      for (const key of Object.keys(svc)) assert.ok(['image', 'build'].includes(key), `${name}.${key} in compose.test.yml`);
+    }
+    assert.equal(compose.services.postgres.image, 'postgres:15-bookworm');
+    assert.match(compose.services.mail.image, /^axllent\/mailpit:/);
+  });
+
   test('the workers get every variable they read', () => {
     const cfg = readFileSync(join(ROOT, 'lib', 'cfg.c'), 'utf8');
     const read = [...cfg.matchAll(/"(BOXOFFICE_[A-Z_]+)"/g)].map((m) => m[1])
@@ -66,6 +92,8 @@ describe('compose file', () => {
   test('the images: multi-stage, slim runtime, non-root, health checks, our entrypoint', () => {
     const df = readFileSync(join(DOCKER, 'Dockerfile'), 'utf8');
     assert.match(df, /^FROM debian:12 AS build$/m);
+    for (const from of df.match(/^FROM \S+/gm))
+      assert.match(from, /^FROM debian:12(-slim)?$/, 'only Debian 12 bases: no image only Docker Hub has');
     const stages = df.split(/^FROM /m).slice(1);
     for (const target of ['backend', 'nginx']) {
       const stage = stages.find((s) => s.startsWith(`debian:12-slim AS ${target}`));
