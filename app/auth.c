@@ -9,8 +9,20 @@
  *
  * Login answers the same 401 for an unknown email, a wrong password, a
  * deactivated user and a locked account, and always runs one Argon2id
- * verification, so the answer takes about as long in every case. After
- * MAX_FAILURES wrong passwords an account is locked for LOCK_MINUTES.
+ * verification, so the answer takes about as long in every case.
+ *
+ * Throttling (docs/ARCHITECTURE.md, "Login throttling"; login_failure() in
+ * sql/008_abuse_caps.sql): failures count per (account, client network);
+ * after BOXOFFICE_LOGIN_FAILURES of them that pair is refused for a delay
+ * that doubles with each lock, up to 15 minutes, and a lock is never
+ * extended while active. Another network is not affected: the door staff
+ * still sign in while somebody guesses their password elsewhere. Only far
+ * more failures (BOXOFFICE_LOGIN_ACCOUNT_FAILURES in an hour, from many
+ * networks) lock the account itself, for 15 minutes.
+ *
+ * Argon2id takes 64 MiB: at most BOXOFFICE_ARGON2_CONCURRENCY
+ * verifications run at once in a worker; a login waits ARGON2_WAIT_MS for
+ * a turn, then is answered 503 busy.
  */
 #include "auth.h"
 
@@ -24,44 +36,104 @@
 #include "../lib/log.h"
 #include "../lib/tok.h"
 
+#include <errno.h>
 #include <json-c/json.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define COOKIE "bo_session"
 #define IDLE "4 hours"
 #define ABSOLUTE_S 43200	/* 12 hours, also the cookie's Max-Age */
-#define MAX_FAILURES 5
-#define LOCK_MINUTES 15
+#define ARGON2_WAIT_MS 2000
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
 
 /* Verified when the email is unknown, so that case costs the same. */
 static char dummy_hash[crypto_pwhash_STRBYTES];
 
 enum { LOGIN_ID, LOGIN_HASH, LOGIN_ROLE, LOGIN_NAME, LOGIN_EMAIL,
        LOGIN_USABLE };
+/* Usable: active, the account not locked, and the (account, client
+ * network) pair not locked ($2 is the network; NULL matches no pair). */
 static const char SQL_USER_BY_EMAIL[] =
 	"SELECT id, password_hash, role, name, email,"
 	" active AND (locked_until IS NULL OR locked_until <= now())"
+	" AND NOT EXISTS (SELECT 1 FROM login_throttle t"
+	"  WHERE t.user_id = users.id AND t.client_net = $2"
+	"  AND t.locked_until > now())"
 	" FROM users WHERE lower(email) = lower($1)";
 
 static const char SQL_LOGIN_FAILED[] =
-	"UPDATE users SET failed_logins = failed_logins + 1,"
-	" locked_until = CASE WHEN failed_logins + 1 >= $2::integer"
-	"  THEN now() + make_interval(mins => $3::integer) ELSE locked_until END,"
-	" updated_at = now()"
-	" WHERE id = $1::bigint RETURNING failed_logins";
+	"SELECT login_failure($1::bigint, $2, $3::integer, $4::integer,"
+	" $5::integer)";
 
+/* A success forgets the failures of its network (not the others': a
+ * network guessing elsewhere stays throttled). */
 static const char SQL_LOGIN_OK[] =
-	"WITH u AS (UPDATE users SET failed_logins = 0, locked_until = NULL,"
-	"  last_login_at = now() WHERE id = $1::bigint RETURNING id)"
+	"WITH u AS (UPDATE users SET failed_logins = 0, failures_since = NULL,"
+	"  last_login_at = now() WHERE id = $1::bigint RETURNING id),"
+	" t AS (DELETE FROM login_throttle WHERE user_id = $1::bigint"
+	"  AND client_net = $5)"
 	" INSERT INTO sessions (id_hash, user_id, csrf_token, expires_at)"
 	" SELECT $2::bytea, u.id, $3, now() + make_interval(secs => $4::integer)"
 	" FROM u";
+
+/* The Argon2id verifications running in this process. */
+static pthread_mutex_t argon2_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t argon2_cv = PTHREAD_COND_INITIALIZER;
+static int argon2_running;
+
+/* Wait at most ARGON2_WAIT_MS for a turn: true with one taken. */
+static bool argon2_enter(void)
+{
+	struct timespec until;
+	bool ok = true;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ARGON2_WAIT_MS / 1000;
+	until.tv_nsec += (long)(ARGON2_WAIT_MS % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&argon2_mu);
+	while (argon2_running >= app.cfg.argon2_concurrency && ok)
+		ok = pthread_cond_timedwait(&argon2_cv, &argon2_mu, &until) !=
+		     ETIMEDOUT;
+	if (argon2_running < app.cfg.argon2_concurrency) {
+		argon2_running++;
+		ok = true;
+	} else {
+		ok = false;
+	}
+	pthread_mutex_unlock(&argon2_mu);
+	return ok;
+}
+
+static void argon2_leave(void)
+{
+	pthread_mutex_lock(&argon2_mu);
+	argon2_running--;
+	pthread_cond_signal(&argon2_cv);
+	pthread_mutex_unlock(&argon2_mu);
+}
+
+/* One verification under the per-worker cap: 0 (match), 1 (no match), or
+ * -1 when no turn came in time. */
+static int verify_password(const char *hash, const char *password,
+			   size_t plen)
+{
+	int rc;
+
+	if (!argon2_enter())
+		return -1;
+	rc = crypto_pwhash_str_verify(hash, password, plen) == 0 ? 0 : 1;
+	argon2_leave();
+	return rc;
+}
 
 /* Resolve a session; the second column says whether last_seen_at is
  * old enough to be worth refreshing (at most once a minute). */
@@ -225,15 +297,15 @@ static bool set_cookie(struct http_res *res, const char *value, int max_age)
 static int invalid_credentials(struct http_res *res)
 {
 	return http_error(res, 401, "invalid_credentials",
-			  "wrong email or password (after " STR(MAX_FAILURES)
-			  " failed attempts an account is locked for "
-			  STR(LOCK_MINUTES) " minutes)");
+			  "wrong email or password (after repeated failures, "
+			  "sign-in from your network is paused for a few "
+			  "minutes)");
 }
 
 /* A wrong password for a known (r) or unknown user: count the failure
  * towards the lockout, and answer 401. */
 static int login_failed(struct http_req *req, struct http_res *res,
-			struct db_conn *c, const PGresult *r)
+			struct db_conn *c, const PGresult *r, const char *net)
 {
 	struct db_params p;
 
@@ -244,8 +316,12 @@ static int login_failed(struct http_req *req, struct http_res *res,
 	}
 	db_params_init(&p);
 	db_param(&p, db_val(r, 0, LOGIN_ID));
-	db_param_int(&p, MAX_FAILURES);
-	db_param_int(&p, LOCK_MINUTES);
+	/* Without a client address the failures still count, as one
+	 * network of their own. */
+	db_param(&p, net != NULL ? net : "unknown");
+	db_param_int(&p, app.cfg.login_failures);
+	db_param_int(&p, app.cfg.login_delay_s);
+	db_param_int(&p, app.cfg.login_account_failures);
 	(void)db_exec(c, req->arena, SQL_LOGIN_FAILED, p.n, p.v, NULL);
 	log_event(LOG_WARN, req->request_id, "login_failed", "user %s",
 		  db_val(r, 0, LOGIN_ID));
@@ -254,7 +330,7 @@ static int login_failed(struct http_req *req, struct http_res *res,
 
 /* A new session for the user of r: cookie set, body written. */
 static int login_ok(struct http_req *req, struct http_res *res,
-		    struct db_conn *c, const PGresult *r)
+		    struct db_conn *c, const PGresult *r, const char *net)
 {
 	char sid[TOK_LEN + 1], sid_hash[TOK_HASH_HEX_LEN + 1], csrf[TOK_LEN + 1];
 	struct db_params p;
@@ -269,6 +345,7 @@ static int login_ok(struct http_req *req, struct http_res *res,
 	db_param(&p, sid_hash);
 	db_param(&p, csrf);
 	db_param_int(&p, ABSOLUTE_S);
+	db_param(&p, net != NULL ? net : "unknown");
 	st = db_exec(c, req->arena, SQL_LOGIN_OK, p.n, p.v, NULL);
 	if (st != DB_OK)
 		return app_db_error(res, st);
@@ -289,14 +366,15 @@ static int login_ok(struct http_req *req, struct http_res *res,
 int auth_login(struct http_req *req, struct http_res *res)
 {
 	const char *email, *password, *hash_stored = dummy_hash;
+	const char *net = app_client_net(req);
 	struct json_object *body;
-	const char *params[1];
+	const char *params[2];
 	bool usable = false;
 	struct db_conn *c;
 	enum db_status st;
 	PGresult *r;
 	size_t plen;
-	int status;
+	int status, verified;
 
 	if ((status = app_json_body(req, res, &body)) != 0)
 		return status;
@@ -305,24 +383,34 @@ int auth_login(struct http_req *req, struct http_res *res)
 	if ((status = app_db(req, res, &c)) != 0)
 		return status;
 	params[0] = email;
-	st = db_query(c, req->arena, SQL_USER_BY_EMAIL, 1, params, &r);
+	params[1] = net != NULL ? net : "unknown";
+	st = db_query(c, req->arena, SQL_USER_BY_EMAIL, 2, params, &r);
 	if (st != DB_OK)
 		return app_db_error(res, st);
 	if (PQntuples(r) == 1) {
 		hash_stored = db_val(r, 0, LOGIN_HASH);
 		usable = strcmp(db_val(r, 0, LOGIN_USABLE), "t") == 0;
 	}
-	/* Always one verification, whatever the case. */
-	if (crypto_pwhash_str_verify(hash_stored, password, plen) != 0 ||
-	    PQntuples(r) != 1)
-		return login_failed(req, res, c, r);
+	/* Always one verification, whatever the case (a throttled pair too:
+	 * its answer must not say whether the account exists). */
+	verified = verify_password(hash_stored, password, plen);
+	if (verified < 0) {
+		log_event(LOG_WARN, req->request_id, "login_busy",
+			  "no Argon2id turn within %d ms", ARGON2_WAIT_MS);
+		http_res_header(res, "Retry-After", "2");
+		return http_error(res, 503, "busy",
+				  "too many sign-ins at once, please try again "
+				  "in a moment");
+	}
+	if (verified != 0 || PQntuples(r) != 1)
+		return login_failed(req, res, c, r, net);
 	if (!usable) {
 		log_event(LOG_WARN, req->request_id, "login_refused",
 			  "user %s is locked or deactivated",
 			  db_val(r, 0, LOGIN_ID));
 		return invalid_credentials(res);
 	}
-	return login_ok(req, res, c, r);
+	return login_ok(req, res, c, r, net);
 }
 
 int auth_logout(struct http_req *req, struct http_res *res)

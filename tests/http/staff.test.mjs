@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT, api, startStack } from './stack.mjs';
 import { confirmToken, startSmtp } from './smtp.mjs';
-import { book, makePerformance, post, visitor } from './fixtures.mjs';
+import { book, makePerformance, post, postFrom, visitor } from './fixtures.mjs';
 
 const ADMIN = { email: 'admin@example.org', password: 'demo-admin' };
 const STAFF = { email: 'door@example.org', password: 'demo-staff' };
@@ -188,7 +188,7 @@ describe('sign-in and sessions', () => {
     // answered measurably faster.
     assert.ok(median(times.unknown) > 0.5 * median(times.wrong),
       `unknown ${median(times.unknown)} ms vs wrong ${median(times.wrong)} ms`);
-    await stack.psql("UPDATE users SET failed_logins = 0 WHERE email = 'admin@example.org'");
+    await stack.psql("UPDATE users SET failed_logins = 0 WHERE email = 'admin@example.org'; DELETE FROM login_throttle");
   });
 
   test('bad login bodies', async () => {
@@ -199,19 +199,45 @@ describe('sign-in and sessions', () => {
     assert.equal(r.status, 400);
   });
 
-  test('five failures lock the account, even for the right password; the lock expires', async () => {
+  // The rule of docs/ARCHITECTURE.md, "Login throttling": five failures
+  // lock the (account, network) pair, even for the right password; the
+  // lock is not extended by further failures and expires on its own; the
+  // next lock of that pair is longer; another network signs in throughout.
+  test('five failures lock the account from that network, even for the right password; the lock expires', async () => {
     const email = 'locked@example.org';
     execFileSync(join(ROOT, 'scripts', 'stack'), ['user', 'add', '--email', email, '--role', 'staff', '--password-stdin'],
       { env: stack.env, input: 'right-password\n' });
+    const user = `(SELECT id FROM users WHERE email = '${email}')`;
+    const pair = `FROM login_throttle WHERE user_id = ${user} AND client_net = '127.0.0.1'`;
+    const expire = `UPDATE login_throttle SET locked_until = now() - interval '1 second' WHERE user_id = ${user}`;
     for (let i = 0; i < 5; i++) {
       assert.equal((await post(stack, '/api/auth/login', { email, password: 'wrong' })).status, 401);
     }
     const locked = await post(stack, '/api/auth/login', { email, password: 'right-password' });
     assert.equal(locked.status, 401, 'locked');
-    assert.equal(await stack.psql(`SELECT locked_until > now() FROM users WHERE email = '${email}'`), 't');
-    await stack.psql(`UPDATE users SET locked_until = now() - interval '1 second' WHERE email = '${email}'`);
+    assert.equal(locked.text, (await post(stack, '/api/auth/login', { email: 'nobody@example.org', password: 'x' })).text,
+      'a locked pair is answered like any wrong password');
+    assert.equal(await stack.psql(`SELECT locked_until > now() ${pair}`), 't');
+    const until = await stack.psql(`SELECT locked_until ${pair}`);
+    assert.equal((await post(stack, '/api/auth/login', { email, password: 'wrong' })).status, 401);
+    assert.equal(await stack.psql(`SELECT locked_until ${pair}`), until, 'a failure during the lock does not extend it');
+
+    // Another network is not locked out, and its success leaves the
+    // failing network locked.
+    const other = await postFrom(stack, '127.0.0.2', '/api/auth/login', { email, password: 'right-password' });
+    assert.equal(other.status, 200, other.text);
+    assert.equal(await stack.psql(`SELECT locked_until > now() ${pair}`), 't');
+    assert.equal(await stack.psql(`SELECT locked_until IS NULL OR locked_until <= now() FROM users WHERE email = '${email}'`), 't',
+      'the account itself is not locked');
+
+    // The lock expires on its own; the next failure locks again, longer.
+    await stack.psql(expire);
+    assert.equal((await post(stack, '/api/auth/login', { email, password: 'wrong' })).status, 401);
+    assert.equal(await stack.psql(`SELECT locked_until > now() + interval '90 seconds' ${pair}`), 't', 'the second lock doubles the first (60 s)');
+    await stack.psql(expire);
     const ok = await post(stack, '/api/auth/login', { email, password: 'right-password' });
     assert.equal(ok.status, 200);
+    assert.equal(await stack.psql(`SELECT count(*) ${pair}`), '0', 'a success forgets the failures of its network');
     assert.equal(await stack.psql(`SELECT failed_logins FROM users WHERE email = '${email}'`), '0');
   });
 
