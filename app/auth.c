@@ -18,7 +18,8 @@
  * extended while active. Another network is not affected: the door staff
  * still sign in while somebody guesses their password elsewhere. Only far
  * more failures (BOXOFFICE_LOGIN_ACCOUNT_FAILURES in an hour, from many
- * networks) lock the account itself, for 15 minutes.
+ * networks) lock the account itself, for 15 minutes, and not even then
+ * for a network it signed in from in the last KNOWN_NETWORK.
  *
  * Argon2id takes 64 MiB: at most BOXOFFICE_ARGON2_CONCURRENCY
  * verifications run at once in a worker; a login waits ARGON2_WAIT_MS for
@@ -49,6 +50,7 @@
 #define IDLE "4 hours"
 #define ABSOLUTE_S 43200	/* 12 hours, also the cookie's Max-Age */
 #define ARGON2_WAIT_MS 2000
+#define KNOWN_NETWORK "30 days"	/* exempt from the account-wide lock */
 
 
 /* Verified when the email is unknown, so that case costs the same. */
@@ -56,11 +58,15 @@ static char dummy_hash[crypto_pwhash_STRBYTES];
 
 enum { LOGIN_ID, LOGIN_HASH, LOGIN_ROLE, LOGIN_NAME, LOGIN_EMAIL,
        LOGIN_USABLE };
-/* Usable: active, the account not locked, and the (account, client
- * network) pair not locked ($2 is the network; NULL matches no pair). */
+/* Usable: active; the account not locked, or $2 (the client network) a
+ * network it signed in from in the last 30 days; and the (account,
+ * network) pair not locked. */
 static const char SQL_USER_BY_EMAIL[] =
 	"SELECT id, password_hash, role, name, email,"
-	" active AND (locked_until IS NULL OR locked_until <= now())"
+	" active AND (locked_until IS NULL OR locked_until <= now()"
+	"  OR EXISTS (SELECT 1 FROM login_throttle t WHERE t.user_id = users.id"
+	"   AND t.client_net = $2"
+	"   AND t.last_ok_at > now() - interval '" KNOWN_NETWORK "'))"
 	" AND NOT EXISTS (SELECT 1 FROM login_throttle t"
 	"  WHERE t.user_id = users.id AND t.client_net = $2"
 	"  AND t.locked_until > now())"
@@ -71,12 +77,14 @@ static const char SQL_LOGIN_FAILED[] =
 	" $5::integer)";
 
 /* A success forgets the failures of its network (not the others': a
- * network guessing elsewhere stays throttled). */
+ * network guessing elsewhere stays throttled) and marks it known. */
 static const char SQL_LOGIN_OK[] =
 	"WITH u AS (UPDATE users SET failed_logins = 0, failures_since = NULL,"
 	"  last_login_at = now() WHERE id = $1::bigint RETURNING id),"
-	" t AS (DELETE FROM login_throttle WHERE user_id = $1::bigint"
-	"  AND client_net = $5)"
+	" t AS (INSERT INTO login_throttle (user_id, client_net, last_ok_at)"
+	"  VALUES ($1::bigint, $5, now()) ON CONFLICT (user_id, client_net)"
+	"  DO UPDATE SET failures = 0, last_failed_at = NULL,"
+	"  locked_until = NULL, last_ok_at = now())"
 	" INSERT INTO sessions (id_hash, user_id, csrf_token, expires_at)"
 	" SELECT $2::bytea, u.id, $3, now() + make_interval(secs => $4::integer)"
 	" FROM u";

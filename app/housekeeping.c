@@ -1,5 +1,6 @@
 /*
- * housekeeping: expired holds and the personal-data purge
+ * housekeeping: expired holds, the personal-data purge and idle login
+ * throttle rows
  * (app/housekeeping.h).
  */
 #include "housekeeping.h"
@@ -33,6 +34,13 @@ static const char SQL_EXPIRE_HOLDS[] =
 	"  WHERE status = 'pending' AND expires_at <= now()"
 	"  LIMIT 500 FOR UPDATE SKIP LOCKED)";
 
+/* Login throttle rows idle for 30 days (no failure, no sign-in, no lock):
+ * client networks are personal data, kept only while they matter. */
+static const char SQL_FORGET_NETWORKS[] =
+	"DELETE FROM login_throttle"
+	" WHERE greatest(last_failed_at, last_ok_at, locked_until)"
+	"  < now() - interval '30 days'";
+
 static enum db_status expire_tx(struct db_conn *c, struct arena *a,
 				void *ctx)
 {
@@ -49,6 +57,7 @@ void housekeeping_run(struct arena *a)
 	if (c == NULL)
 		return;
 	(void)db_tx(c, a, expire_tx, NULL, NULL);
+	(void)db_exec(c, a, SQL_FORGET_NETWORKS, 0, NULL, NULL);
 	db_params_init(&p);
 	db_param_int(&p, app.cfg.purge_days);
 	if (db_query(c, a, SQL_PURGE, p.n, p.v, &r) == DB_OK &&

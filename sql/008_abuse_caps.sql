@@ -183,17 +183,21 @@ END
 $$;
 
 -- Login throttling (docs/ARCHITECTURE.md, "Login throttling").
--- One row per (account, client network) that failed: after p_free
--- failures the pair is locked for p_delay_s seconds, doubling with each
--- further lock up to 15 minutes. While a lock is active nothing is
+-- One row per (account, client network) that failed or signed in: after
+-- p_free failures the pair is locked for p_delay_s seconds, doubling with
+-- each further lock up to 15 minutes. While a lock is active nothing is
 -- counted and the lock is never extended; it expires on its own. An hour
--- without failures forgets the pair.
+-- without failures forgets the failures. last_ok_at marks a network the
+-- account signed in from: for 30 days the account-wide lock does not
+-- apply to it (the venue's network keeps working while many others
+-- guess). Rows idle for 30 days are deleted by the housekeeping sweep.
 CREATE TABLE login_throttle (
     user_id        bigint NOT NULL REFERENCES users ON DELETE CASCADE,
     client_net     text NOT NULL CHECK (length(client_net) <= 64),
     failures       integer NOT NULL DEFAULT 0 CHECK (failures >= 0),
-    last_failed_at timestamptz NOT NULL DEFAULT now(),
+    last_failed_at timestamptz,
     locked_until   timestamptz,
+    last_ok_at     timestamptz,
     PRIMARY KEY (user_id, client_net)
 );
 
@@ -219,7 +223,7 @@ BEGIN
     IF t.locked_until > now() THEN
         RETURN;
     END IF;
-    IF t.last_failed_at < now() - interval '1 hour' THEN
+    IF t.last_failed_at IS NULL OR t.last_failed_at < now() - interval '1 hour' THEN
         t.failures := 0;
     END IF;
     t.failures := t.failures + 1;

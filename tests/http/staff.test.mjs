@@ -237,8 +237,34 @@ describe('sign-in and sessions', () => {
     await stack.psql(expire);
     const ok = await post(stack, '/api/auth/login', { email, password: 'right-password' });
     assert.equal(ok.status, 200);
-    assert.equal(await stack.psql(`SELECT count(*) ${pair}`), '0', 'a success forgets the failures of its network');
+    assert.equal(await stack.psql(`SELECT failures = 0 AND locked_until IS NULL ${pair}`), 't', 'a success forgets the failures of its network');
     assert.equal(await stack.psql(`SELECT failed_logins FROM users WHERE email = '${email}'`), '0');
+  });
+
+  test('the account-wide lock: many networks lock the account, except networks it signed in from', async () => {
+    const email = 'wide@example.org';
+    execFileSync(join(ROOT, 'scripts', 'stack'), ['user', 'add', '--email', email, '--role', 'staff', '--password-stdin'],
+      { env: stack.env, input: 'right-password\n' });
+    const venue = '127.0.0.3';
+    assert.equal((await postFrom(stack, venue, '/api/auth/login', { email, password: 'right-password' })).status, 200);
+    // BOXOFFICE_LOGIN_ACCOUNT_FAILURES (100) failures from 20 networks,
+    // 5 each (each pair locks at its 5th).
+    for (let n = 0; n < 20; n++) {
+      for (let i = 0; i < 5; i++) {
+        assert.equal((await postFrom(stack, `127.0.3.${n + 1}`, '/api/auth/login', { email, password: 'wrong' })).status, 401);
+      }
+    }
+    assert.equal(await stack.psql(`SELECT locked_until > now() FROM users WHERE email = '${email}'`), 't', 'the account is locked');
+    const until = await stack.psql(`SELECT locked_until FROM users WHERE email = '${email}'`);
+    assert.equal((await postFrom(stack, '127.0.3.99', '/api/auth/login', { email, password: 'wrong' })).status, 401);
+    assert.equal(await stack.psql(`SELECT locked_until FROM users WHERE email = '${email}'`), until, 'not extended');
+    assert.equal((await postFrom(stack, '127.0.0.4', '/api/auth/login', { email, password: 'right-password' })).status, 401,
+      'a new network waits for the lock to expire');
+    assert.equal((await postFrom(stack, venue, '/api/auth/login', { email, password: 'right-password' })).status, 200,
+      'the network it signed in from still gets in');
+    await stack.psql(`UPDATE users SET locked_until = now() - interval '1 second' WHERE email = '${email}'`);
+    assert.equal((await postFrom(stack, '127.0.0.4', '/api/auth/login', { email, password: 'right-password' })).status, 200,
+      'the lock expires on its own');
   });
 
   test('a session ends after 4 idle hours, and 12 hours after login', async () => {
