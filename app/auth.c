@@ -52,7 +52,6 @@
 #define ARGON2_WAIT_MS 2000
 #define KNOWN_NETWORK "30 days"	/* exempt from the account-wide lock */
 
-
 /* Verified when the email is unknown, so that case costs the same. */
 static char dummy_hash[crypto_pwhash_STRBYTES];
 
@@ -121,26 +120,51 @@ static bool argon2_enter(void)
 	return ok;
 }
 
-static void argon2_leave(void)
+/* A turn a request holds; given back once, by argon2_leave. */
+struct argon2_turn {
+	bool held;
+};
+
+static void argon2_leave(void *p)
 {
+	struct argon2_turn *t = p;
+
+	if (!t->held)
+		return;
+	t->held = false;
 	pthread_mutex_lock(&argon2_mu);
 	argon2_running--;
 	pthread_cond_signal(&argon2_cv);
 	pthread_mutex_unlock(&argon2_mu);
 }
 
-/* One verification under the per-worker cap: 0 (match), 1 (no match), or
- * -1 when no turn came in time. */
-static int verify_password(const char *hash, const char *password,
-			   size_t plen)
+/*
+ * A turn for one Argon2id verification in *t, taken before the request
+ * holds a pooled connection (a login waiting for a turn must not keep one
+ * from others). The caller gives it back with argon2_leave(*t) as soon as
+ * the verification is done; the arena gives it back on any other path.
+ * 0, or the status answered (503 busy when none came within
+ * ARGON2_WAIT_MS, 500).
+ */
+static int argon2_turn(struct http_req *req, struct http_res *res,
+		       struct argon2_turn **t)
 {
-	int rc;
-
-	if (!argon2_enter())
-		return -1;
-	rc = crypto_pwhash_str_verify(hash, password, plen) == 0 ? 0 : 1;
-	argon2_leave();
-	return rc;
+	*t = arena_calloc(req->arena, sizeof(**t));
+	if (*t == NULL)
+		return app_internal_error(res);
+	if (!argon2_enter()) {
+		log_event(LOG_WARN, req->request_id, "login_busy",
+			  "no Argon2id turn within %d ms", ARGON2_WAIT_MS);
+		http_res_header(res, "Retry-After", "2");
+		return http_error(res, 503, "busy",
+				  "too many sign-ins at once, please try again "
+				  "in a moment");
+	}
+	(*t)->held = true;
+	/* On failure arena_defer has already given the turn back. */
+	if (arena_defer(req->arena, argon2_leave, *t) < 0)
+		return app_internal_error(res);
+	return 0;
 }
 
 /* Resolve a session; the second column says whether last_seen_at is
@@ -377,18 +401,21 @@ int auth_login(struct http_req *req, struct http_res *res)
 	const char *net = app_client_net(req);
 	struct json_object *body;
 	const char *params[2];
+	struct argon2_turn *turn;
 	bool usable = false;
+	int bad;
 	struct db_conn *c;
 	enum db_status st;
 	PGresult *r;
 	size_t plen;
-	int status, verified;
+	int status;
 
 	if ((status = app_json_body(req, res, &body)) != 0)
 		return status;
 	if (!auth_validate_login(body, &email, &password, &plen))
 		return invalid_credentials(res);
-	if ((status = app_db(req, res, &c)) != 0)
+	if ((status = argon2_turn(req, res, &turn)) != 0 ||
+	    (status = app_db(req, res, &c)) != 0)
 		return status;
 	params[0] = email;
 	params[1] = net != NULL ? net : "unknown";
@@ -401,16 +428,9 @@ int auth_login(struct http_req *req, struct http_res *res)
 	}
 	/* Always one verification, whatever the case (a throttled pair too:
 	 * its answer must not say whether the account exists). */
-	verified = verify_password(hash_stored, password, plen);
-	if (verified < 0) {
-		log_event(LOG_WARN, req->request_id, "login_busy",
-			  "no Argon2id turn within %d ms", ARGON2_WAIT_MS);
-		http_res_header(res, "Retry-After", "2");
-		return http_error(res, 503, "busy",
-				  "too many sign-ins at once, please try again "
-				  "in a moment");
-	}
-	if (verified != 0 || PQntuples(r) != 1)
+	bad = crypto_pwhash_str_verify(hash_stored, password, plen);
+	argon2_leave(turn);
+	if (bad != 0 || PQntuples(r) != 1)
 		return login_failed(req, res, c, r, net);
 	if (!usable) {
 		log_event(LOG_WARN, req->request_id, "login_refused",

@@ -169,6 +169,28 @@ describe('sign-in and sessions', () => {
     }
   });
 
+  test('Argon2id verifications are capped per worker: the excess waits 2 s, then 503 busy', async () => {
+    const busy = await startStack({
+      env: { BOXOFFICE_RATE_LIMITS: 'off', BOXOFFICE_WORKERS: 1, BOXOFFICE_THREADS: 32, BOXOFFICE_ARGON2_CONCURRENCY: 1 },
+    });
+    try {
+      // 40 at once on one verification at a time: far more than 2 s of work.
+      const answers = await Promise.all(Array.from({ length: 40 }, () =>
+        post(busy, '/api/auth/login', { email: 'nobody@example.org', password: 'nope' })));
+      const statuses = answers.map((r) => r.status);
+      assert.ok(statuses.every((x) => x === 401 || x === 503), statuses.join(','));
+      assert.ok(statuses.includes(401) && statuses.includes(503), statuses.join(','));
+      const b = answers.find((r) => r.status === 503);
+      assert.equal(b.body.error.code, 'busy');
+      assert.equal(b.headers.get('retry-after'), '2');
+      // Once the crowd is gone, a login gets its turn.
+      assert.equal((await post(busy, '/api/auth/login', STAFF)).status, 200);
+      busy.checkSanitizers();
+    } finally {
+      await busy.stop();
+    }
+  });
+
   test('unknown user and wrong password: the same 401, in comparable time', async () => {
     const times = { wrong: [], unknown: [] };
     let bodies = new Set();
