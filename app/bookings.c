@@ -90,7 +90,7 @@ static const char SQL_BOOK[] =
 	" to_json(o_expires_at)#>>'{}'"
 	" FROM book($1::bigint, $2::integer, $3, $4, $5, $6, $7, $8::bytea,"
 	" $9::bytea, $10::integer, $11, $12, $13::integer, $14::integer,"
-	" $15::integer, $16::integer)";
+	" $15::integer, $16::integer, $17::integer)";
 
 enum { CONFIRM_RESULT, CONFIRM_RESERVATION_ID, CONFIRM_SEATS_AVAILABLE };
 static const char SQL_CONFIRM[] =
@@ -344,6 +344,7 @@ int bookings_create(struct http_req *req, struct http_res *res)
 	db_param_int(&p, app.cfg.pending_net_percent);
 	db_param_int(&p, app.cfg.pending_email_seats);
 	db_param_int(&p, app.cfg.mail_per_day);
+	db_param_int(&p, app.cfg.pending_net_day);
 	if ((status = app_call(req, res, c, in.performance_id, SQL_BOOK, &p,
 			       &r)) != 0 ||
 	    (status = app_outcome(res, OUTCOMES(book_outcomes),

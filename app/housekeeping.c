@@ -34,6 +34,13 @@ static const char SQL_EXPIRE_HOLDS[] =
 	"  WHERE status = 'pending' AND expires_at <= now()"
 	"  LIMIT 500 FOR UPDATE SKIP LOCKED)";
 
+/* The client network of a reservation matters while its hold runs and
+ * for the daily cap of its network (sql/008): kept a day, no longer. */
+static const char SQL_FORGET_CLIENTS[] =
+	"UPDATE reservations SET client_net = NULL"
+	" WHERE client_net IS NOT NULL AND created_at < now() - interval '1 day'"
+	" AND expires_at < now()";
+
 /* Login throttle rows idle for 30 days (no failure, no sign-in, no lock):
  * client networks are personal data, kept only while they matter. */
 static const char SQL_FORGET_NETWORKS[] =
@@ -58,6 +65,7 @@ void housekeeping_run(struct arena *a)
 		return;
 	(void)db_tx(c, a, expire_tx, NULL, NULL);
 	(void)db_exec(c, a, SQL_FORGET_NETWORKS, 0, NULL, NULL);
+	(void)db_exec(c, a, SQL_FORGET_CLIENTS, 0, NULL, NULL);
 	db_params_init(&p);
 	db_param_int(&p, app.cfg.purge_days);
 	if (db_query(c, a, SQL_PURGE, p.n, p.v, &r) == DB_OK &&

@@ -4,8 +4,8 @@
 --
 -- The client network is the address nginx trusts, as the worker derives
 -- it (lib/net.c): an IPv4 address as it is, an IPv6 address as its /64.
--- It is personal data: it is kept only while a hold is pending (confirm
--- clears it) and the purge empties it with the rest.
+-- It is personal data: confirming clears it, and the housekeeping sweep
+-- clears it a day after the booking once the hold is over.
 
 ALTER TABLE reservations
     ADD COLUMN client_net text CHECK (length(client_net) <= 64);
@@ -16,6 +16,11 @@ CREATE INDEX reservations_pending_net ON reservations (performance_id, client_ne
     INCLUDE (seats, expires_at) WHERE status = 'pending';
 CREATE INDEX reservations_pending_email ON reservations (performance_id, lower(email))
     INCLUDE (seats, expires_at) WHERE status = 'pending';
+
+-- The bookings one network made in the last day and has not confirmed
+-- (confirming clears client_net).
+CREATE INDEX reservations_net_created ON reservations (client_net, created_at)
+    WHERE client_net IS NOT NULL;
 
 -- The confirmation messages one address received in the last day.
 CREATE INDEX outbox_confirm_recipient ON outbox (lower(recipient), created_at)
@@ -28,7 +33,11 @@ CREATE INDEX outbox_confirm_recipient ON outbox (lower(recipient), created_at)
 --     sellable seats), and never below two full reservations (a family
 --     and its friends in a small house);
 --   p_email_seats: the pending seats of one email on one performance;
---   p_mail_day: the confirmation messages to one address in 24 hours.
+--   p_mail_day: the confirmation messages to one address in 24 hours;
+--   p_net_day: the bookings one network made in 24 hours and has not
+--     confirmed, over all performances (each sends a message: without it
+--     one address could mail a few victims per performance every hold).
+--     A network that confirms what it books never meets it.
 -- Confirmed reservations count against none of them.
 -- o_result: ok | not_found | booking_closed | too_many_seats |
 --           not_enough_seats | too_many_pending | too_many_messages
@@ -39,7 +48,7 @@ CREATE FUNCTION book(p_perf bigint, p_seats integer, p_name text, p_email text,
                      p_confirm_hash bytea, p_ticket_hash bytea,
                      p_hold_minutes integer, p_mail text,
                      p_client_net text, p_net_seats integer, p_net_percent integer,
-                     p_email_seats integer, p_mail_day integer,
+                     p_email_seats integer, p_mail_day integer, p_net_day integer,
                      OUT o_result text, OUT o_reservation_id bigint,
                      OUT o_seats_available integer, OUT o_expires_at timestamptz)
 LANGUAGE plpgsql AS $$
@@ -85,6 +94,12 @@ BEGIN
          WHERE performance_id = p_perf AND client_net = p_client_net
            AND status = 'pending' AND expires_at > now();
         IF held + p_seats > net_cap THEN
+            o_result := 'too_many_pending';
+            RETURN;
+        END IF;
+        IF (SELECT count(*) FROM reservations
+             WHERE client_net = p_client_net
+               AND created_at > now() - interval '1 day') >= p_net_day THEN
             o_result := 'too_many_pending';
             RETURN;
         END IF;

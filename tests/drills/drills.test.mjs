@@ -153,6 +153,7 @@ before(async () => {
       // The load stands for many visitors but comes from one address:
       // no per-network cap (the abuse drills test the caps).
       BOXOFFICE_PENDING_SEATS_PER_NETWORK: 100000, BOXOFFICE_PENDING_PERCENT_PER_NETWORK: 100,
+      BOXOFFICE_PENDING_BOOKINGS_PER_NETWORK_DAY: 10000000,
     },
   });
 });

@@ -10,7 +10,7 @@ import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { api, startStack, waitFor } from './stack.mjs';
 import { confirmToken, startSmtp } from './smtp.mjs';
-import { book, countersExact, makePerformance, post, seatsAvailable, visitor } from './fixtures.mjs';
+import { book, countersExact, makePerformance, post, postFrom, seatsAvailable, visitor } from './fixtures.mjs';
 
 let stack;
 let smtp;
@@ -228,6 +228,25 @@ describe('the visitor flow', () => {
     assert.equal(links.length, 1);
     assert.match(links[0], /\/confirm#/);
     assert.deepEqual([...message.parsed.html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]), [links[0]]);
+  });
+
+  test('a network that books and never confirms is capped per day, over all performances', async () => {
+    const perf = await makePerformance(stack, { capacity: 500 });
+    const from = '127.0.0.9';
+    // 100 (BOXOFFICE_PENDING_BOOKINGS_PER_NETWORK_DAY) unconfirmed bookings
+    // of this network today, on another performance, already expired.
+    const other = await makePerformance(stack);
+    await stack.psql(`INSERT INTO reservations (performance_id, name, email, seats, status, expires_at,
+                        confirm_token_hash, ticket_token_hash, client_net)
+      SELECT ${other}, '', '', 1, 'expired', now() - interval '1 minute',
+             sha256(('nc${process.pid}' || g)::bytea), sha256(('nt${process.pid}' || g)::bytea), '${from}'
+        FROM generate_series(1, 100) g`);
+    const r = await postFrom(stack, from, `/api/performances/${perf}/reservations`, { name: 'N', email: visitor(), seats: 1 });
+    assert.equal(r.status, 429, r.text);
+    assert.equal(r.body.error.code, 'too_many_pending');
+    // Another network is not affected.
+    assert.equal((await postFrom(stack, '127.0.0.10', `/api/performances/${perf}/reservations`, { name: 'N', email: visitor(), seats: 1 })).status, 201);
+    await stack.psql(`UPDATE reservations SET client_net = NULL WHERE client_net = '${from}'`);
   });
 
   test('unconfirmed seats are capped per email (lower-cased): 429 too_many_pending, nothing held', async () => {

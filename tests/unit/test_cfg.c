@@ -37,6 +37,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.pending_net_seats, 30);
 	assert_int_equal(c.pending_net_percent, 25);
 	assert_int_equal(c.pending_email_seats, 12);
+	assert_int_equal(c.pending_net_day, 100);
 	assert_int_equal(c.mail_per_day, 5);
 	assert_int_equal(c.login_failures, 5);
 	assert_int_equal(c.login_delay_s, 60);
