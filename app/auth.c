@@ -9,8 +9,21 @@
  *
  * Login answers the same 401 for an unknown email, a wrong password, a
  * deactivated user and a locked account, and always runs one Argon2id
- * verification, so the answer takes about as long in every case. After
- * MAX_FAILURES wrong passwords an account is locked for LOCK_MINUTES.
+ * verification, so the answer takes about as long in every case.
+ *
+ * Throttling (docs/ARCHITECTURE.md, "Login throttling"; login_failure() in
+ * sql/008_abuse_caps.sql): failures count per (account, client network);
+ * after BOXOFFICE_LOGIN_FAILURES of them that pair is refused for a delay
+ * that doubles with each lock, up to 15 minutes, and a lock is never
+ * extended while active. Another network is not affected: the door staff
+ * still sign in while somebody guesses their password elsewhere. Only far
+ * more failures (BOXOFFICE_LOGIN_ACCOUNT_FAILURES in an hour, from many
+ * networks) lock the account itself, for 15 minutes, and not even then
+ * for a network it signed in from in the last KNOWN_NETWORK.
+ *
+ * Argon2id takes 64 MiB: at most BOXOFFICE_ARGON2_CONCURRENCY
+ * verifications run at once in a worker; a login waits ARGON2_WAIT_MS for
+ * a turn, then is answered 503 busy.
  */
 #include "auth.h"
 
@@ -24,44 +37,135 @@
 #include "../lib/log.h"
 #include "../lib/tok.h"
 
+#include <errno.h>
 #include <json-c/json.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define COOKIE "bo_session"
 #define IDLE "4 hours"
 #define ABSOLUTE_S 43200	/* 12 hours, also the cookie's Max-Age */
-#define MAX_FAILURES 5
-#define LOCK_MINUTES 15
-
-#define STR_(x) #x
-#define STR(x) STR_(x)
+#define ARGON2_WAIT_MS 2000
+#define KNOWN_NETWORK "30 days"	/* exempt from the account-wide lock */
 
 /* Verified when the email is unknown, so that case costs the same. */
 static char dummy_hash[crypto_pwhash_STRBYTES];
 
 enum { LOGIN_ID, LOGIN_HASH, LOGIN_ROLE, LOGIN_NAME, LOGIN_EMAIL,
        LOGIN_USABLE };
+/* Usable: active; the account not locked, or $2 (the client network) a
+ * network it signed in from in the last 30 days; and the (account,
+ * network) pair not locked. */
 static const char SQL_USER_BY_EMAIL[] =
 	"SELECT id, password_hash, role, name, email,"
-	" active AND (locked_until IS NULL OR locked_until <= now())"
+	" active AND (locked_until IS NULL OR locked_until <= now()"
+	"  OR EXISTS (SELECT 1 FROM login_throttle t WHERE t.user_id = users.id"
+	"   AND t.client_net = $2"
+	"   AND t.last_ok_at > now() - interval '" KNOWN_NETWORK "'))"
+	" AND NOT EXISTS (SELECT 1 FROM login_throttle t"
+	"  WHERE t.user_id = users.id AND t.client_net = $2"
+	"  AND t.locked_until > now())"
 	" FROM users WHERE lower(email) = lower($1)";
 
 static const char SQL_LOGIN_FAILED[] =
-	"UPDATE users SET failed_logins = failed_logins + 1,"
-	" locked_until = CASE WHEN failed_logins + 1 >= $2::integer"
-	"  THEN now() + make_interval(mins => $3::integer) ELSE locked_until END,"
-	" updated_at = now()"
-	" WHERE id = $1::bigint RETURNING failed_logins";
+	"SELECT login_failure($1::bigint, $2, $3::integer, $4::integer,"
+	" $5::integer)";
 
+/* A success forgets the failures of its network (not the others': a
+ * network guessing elsewhere stays throttled) and marks it known. */
 static const char SQL_LOGIN_OK[] =
-	"WITH u AS (UPDATE users SET failed_logins = 0, locked_until = NULL,"
-	"  last_login_at = now() WHERE id = $1::bigint RETURNING id)"
+	"WITH u AS (UPDATE users SET failed_logins = 0, failures_since = NULL,"
+	"  last_login_at = now() WHERE id = $1::bigint RETURNING id),"
+	" t AS (INSERT INTO login_throttle (user_id, client_net, last_ok_at)"
+	"  VALUES ($1::bigint, $5, now()) ON CONFLICT (user_id, client_net)"
+	"  DO UPDATE SET failures = 0, last_failed_at = NULL,"
+	"  locked_until = NULL, last_ok_at = now())"
 	" INSERT INTO sessions (id_hash, user_id, csrf_token, expires_at)"
 	" SELECT $2::bytea, u.id, $3, now() + make_interval(secs => $4::integer)"
 	" FROM u";
+
+/* The Argon2id verifications running in this process. */
+static pthread_mutex_t argon2_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t argon2_cv = PTHREAD_COND_INITIALIZER;
+static int argon2_running;
+
+/* Wait at most ARGON2_WAIT_MS for a turn: true with one taken. */
+static bool argon2_enter(void)
+{
+	struct timespec until;
+	bool ok = true;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ARGON2_WAIT_MS / 1000;
+	until.tv_nsec += (long)(ARGON2_WAIT_MS % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&argon2_mu);
+	while (argon2_running >= app.cfg.argon2_concurrency && ok)
+		ok = pthread_cond_timedwait(&argon2_cv, &argon2_mu, &until) !=
+		     ETIMEDOUT;
+	if (argon2_running < app.cfg.argon2_concurrency) {
+		argon2_running++;
+		ok = true;
+	} else {
+		ok = false;
+	}
+	pthread_mutex_unlock(&argon2_mu);
+	return ok;
+}
+
+/* A turn a request holds; given back once, by argon2_leave. */
+struct argon2_turn {
+	bool held;
+};
+
+static void argon2_leave(void *p)
+{
+	struct argon2_turn *t = p;
+
+	if (!t->held)
+		return;
+	t->held = false;
+	pthread_mutex_lock(&argon2_mu);
+	argon2_running--;
+	pthread_cond_signal(&argon2_cv);
+	pthread_mutex_unlock(&argon2_mu);
+}
+
+/*
+ * A turn for one Argon2id verification in *t, taken before the request
+ * holds a pooled connection (a login waiting for a turn must not keep one
+ * from others). The caller gives it back with argon2_leave(*t) as soon as
+ * the verification is done; the arena gives it back on any other path.
+ * 0, or the status answered (503 busy when none came within
+ * ARGON2_WAIT_MS, 500).
+ */
+static int argon2_turn(struct http_req *req, struct http_res *res,
+		       struct argon2_turn **t)
+{
+	*t = arena_calloc(req->arena, sizeof(**t));
+	if (*t == NULL)
+		return app_internal_error(res);
+	if (!argon2_enter()) {
+		log_event(LOG_WARN, req->request_id, "login_busy",
+			  "no Argon2id turn within %d ms", ARGON2_WAIT_MS);
+		http_res_header(res, "Retry-After", "2");
+		return http_error(res, 503, "busy",
+				  "too many sign-ins at once, please try again "
+				  "in a moment");
+	}
+	(*t)->held = true;
+	/* On failure arena_defer has already given the turn back. */
+	if (arena_defer(req->arena, argon2_leave, *t) < 0)
+		return app_internal_error(res);
+	return 0;
+}
 
 /* Resolve a session; the second column says whether last_seen_at is
  * old enough to be worth refreshing (at most once a minute). */
@@ -225,15 +329,15 @@ static bool set_cookie(struct http_res *res, const char *value, int max_age)
 static int invalid_credentials(struct http_res *res)
 {
 	return http_error(res, 401, "invalid_credentials",
-			  "wrong email or password (after " STR(MAX_FAILURES)
-			  " failed attempts an account is locked for "
-			  STR(LOCK_MINUTES) " minutes)");
+			  "wrong email or password (after repeated failures, "
+			  "sign-in from your network is paused for a few "
+			  "minutes)");
 }
 
 /* A wrong password for a known (r) or unknown user: count the failure
  * towards the lockout, and answer 401. */
 static int login_failed(struct http_req *req, struct http_res *res,
-			struct db_conn *c, const PGresult *r)
+			struct db_conn *c, const PGresult *r, const char *net)
 {
 	struct db_params p;
 
@@ -244,8 +348,12 @@ static int login_failed(struct http_req *req, struct http_res *res,
 	}
 	db_params_init(&p);
 	db_param(&p, db_val(r, 0, LOGIN_ID));
-	db_param_int(&p, MAX_FAILURES);
-	db_param_int(&p, LOCK_MINUTES);
+	/* Without a client address the failures still count, as one
+	 * network of their own. */
+	db_param(&p, net != NULL ? net : "unknown");
+	db_param_int(&p, app.cfg.login_failures);
+	db_param_int(&p, app.cfg.login_delay_s);
+	db_param_int(&p, app.cfg.login_account_failures);
 	(void)db_exec(c, req->arena, SQL_LOGIN_FAILED, p.n, p.v, NULL);
 	log_event(LOG_WARN, req->request_id, "login_failed", "user %s",
 		  db_val(r, 0, LOGIN_ID));
@@ -254,7 +362,7 @@ static int login_failed(struct http_req *req, struct http_res *res,
 
 /* A new session for the user of r: cookie set, body written. */
 static int login_ok(struct http_req *req, struct http_res *res,
-		    struct db_conn *c, const PGresult *r)
+		    struct db_conn *c, const PGresult *r, const char *net)
 {
 	char sid[TOK_LEN + 1], sid_hash[TOK_HASH_HEX_LEN + 1], csrf[TOK_LEN + 1];
 	struct db_params p;
@@ -269,6 +377,7 @@ static int login_ok(struct http_req *req, struct http_res *res,
 	db_param(&p, sid_hash);
 	db_param(&p, csrf);
 	db_param_int(&p, ABSOLUTE_S);
+	db_param(&p, net != NULL ? net : "unknown");
 	st = db_exec(c, req->arena, SQL_LOGIN_OK, p.n, p.v, NULL);
 	if (st != DB_OK)
 		return app_db_error(res, st);
@@ -289,9 +398,12 @@ static int login_ok(struct http_req *req, struct http_res *res,
 int auth_login(struct http_req *req, struct http_res *res)
 {
 	const char *email, *password, *hash_stored = dummy_hash;
+	const char *net = app_client_net(req);
 	struct json_object *body;
-	const char *params[1];
+	const char *params[2];
+	struct argon2_turn *turn;
 	bool usable = false;
+	int bad;
 	struct db_conn *c;
 	enum db_status st;
 	PGresult *r;
@@ -302,27 +414,31 @@ int auth_login(struct http_req *req, struct http_res *res)
 		return status;
 	if (!auth_validate_login(body, &email, &password, &plen))
 		return invalid_credentials(res);
-	if ((status = app_db(req, res, &c)) != 0)
+	if ((status = argon2_turn(req, res, &turn)) != 0 ||
+	    (status = app_db(req, res, &c)) != 0)
 		return status;
 	params[0] = email;
-	st = db_query(c, req->arena, SQL_USER_BY_EMAIL, 1, params, &r);
+	params[1] = net != NULL ? net : "unknown";
+	st = db_query(c, req->arena, SQL_USER_BY_EMAIL, 2, params, &r);
 	if (st != DB_OK)
 		return app_db_error(res, st);
 	if (PQntuples(r) == 1) {
 		hash_stored = db_val(r, 0, LOGIN_HASH);
 		usable = strcmp(db_val(r, 0, LOGIN_USABLE), "t") == 0;
 	}
-	/* Always one verification, whatever the case. */
-	if (crypto_pwhash_str_verify(hash_stored, password, plen) != 0 ||
-	    PQntuples(r) != 1)
-		return login_failed(req, res, c, r);
+	/* Always one verification, whatever the case (a throttled pair too:
+	 * its answer must not say whether the account exists). */
+	bad = crypto_pwhash_str_verify(hash_stored, password, plen);
+	argon2_leave(turn);
+	if (bad != 0 || PQntuples(r) != 1)
+		return login_failed(req, res, c, r, net);
 	if (!usable) {
 		log_event(LOG_WARN, req->request_id, "login_refused",
 			  "user %s is locked or deactivated",
 			  db_val(r, 0, LOGIN_ID));
 		return invalid_credentials(res);
 	}
-	return login_ok(req, res, c, r);
+	return login_ok(req, res, c, r, net);
 }
 
 int auth_logout(struct http_req *req, struct http_res *res)

@@ -89,7 +89,8 @@ static const char SQL_BOOK[] =
 	"SELECT o_result, o_reservation_id, o_seats_available,"
 	" to_json(o_expires_at)#>>'{}'"
 	" FROM book($1::bigint, $2::integer, $3, $4, $5, $6, $7, $8::bytea,"
-	" $9::bytea, $10::integer, $11)";
+	" $9::bytea, $10::integer, $11, $12, $13::integer, $14::integer,"
+	" $15::integer, $16::integer, $17::integer)";
 
 enum { CONFIRM_RESULT, CONFIRM_RESERVATION_ID, CONFIRM_SEATS_AVAILABLE };
 static const char SQL_CONFIRM[] =
@@ -208,6 +209,14 @@ static const struct outcome book_outcomes[] = {
 	 NULL, "seats_available"},
 	{"too_many_seats", 422, "validation_failed",
 	 "some fields are not valid", "{\"seats\":\"too_many\"}", NULL},
+	{"too_many_pending", 429, "too_many_pending",
+	 "too many unconfirmed bookings: please confirm the bookings already "
+	 "made (open the link in their emails) before booking more",
+	 NULL, NULL},
+	{"too_many_messages", 429, "too_many_messages",
+	 "this address has received too many booking emails today: please "
+	 "confirm the bookings already made, or try again tomorrow",
+	 NULL, NULL},
 };
 
 /* POST /api/reservations/confirm: confirm_reservation() */
@@ -222,6 +231,9 @@ static const struct outcome confirm_outcomes[] = {
 	 "this performance was cancelled", NULL, NULL},
 	{"performance_started", 409, "performance_started",
 	 "the performance has already begun", NULL, NULL},
+	{"booking_closed", 409, "booking_closed",
+	 "the hold expired and booking is closed for this performance", NULL,
+	 NULL},
 	{"not_enough_seats", 409, "not_enough_seats",
 	 "the hold expired and the seats are gone", NULL, "seats_available"},
 };
@@ -327,6 +339,12 @@ int bookings_create(struct http_req *req, struct http_res *res)
 	db_param(&p, ticket_hash);
 	db_param_int(&p, app.cfg.hold_minutes);
 	db_param(&p, mail.data);
+	db_param(&p, app_client_net(req));
+	db_param_int(&p, app.cfg.pending_net_seats);
+	db_param_int(&p, app.cfg.pending_net_percent);
+	db_param_int(&p, app.cfg.pending_email_seats);
+	db_param_int(&p, app.cfg.mail_per_day);
+	db_param_int(&p, app.cfg.pending_net_day);
 	if ((status = app_call(req, res, c, in.performance_id, SQL_BOOK, &p,
 			       &r)) != 0 ||
 	    (status = app_outcome(res, OUTCOMES(book_outcomes),

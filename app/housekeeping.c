@@ -1,5 +1,6 @@
 /*
- * housekeeping: expired holds and the personal-data purge
+ * housekeeping: expired holds, the personal-data purge and idle login
+ * throttle rows
  * (app/housekeeping.h).
  */
 #include "housekeeping.h"
@@ -23,6 +24,7 @@
 enum { PURGE_COUNT, PURGE_MESSAGES };
 static const char SQL_PURGE[] =
 	"WITH r AS (UPDATE reservations SET name = '', email = '', phone = '',"
+	"  client_net = NULL,"
 	"  notes = '', purged_at = now(), updated_at = now()"
 	"  WHERE purged_at IS NULL AND performance_id IN (SELECT id"
 	"   FROM performances WHERE starts_at < now()"
@@ -38,6 +40,20 @@ static const char SQL_EXPIRE_HOLDS[] =
 	" WHERE id IN (SELECT id FROM reservations"
 	"  WHERE status = 'pending' AND expires_at <= now()"
 	"  LIMIT 500 FOR UPDATE SKIP LOCKED)";
+
+/* The client network of a reservation matters while its hold runs and
+ * for the daily cap of its network (sql/008): kept a day, no longer. */
+static const char SQL_FORGET_CLIENTS[] =
+	"UPDATE reservations SET client_net = NULL"
+	" WHERE client_net IS NOT NULL AND created_at < now() - interval '1 day'"
+	" AND expires_at < now()";
+
+/* Login throttle rows idle for 30 days (no failure, no sign-in, no lock):
+ * client networks are personal data, kept only while they matter. */
+static const char SQL_FORGET_NETWORKS[] =
+	"DELETE FROM login_throttle"
+	" WHERE greatest(last_failed_at, last_ok_at, locked_until)"
+	"  < now() - interval '30 days'";
 
 static enum db_status expire_tx(struct db_conn *c, struct arena *a,
 				void *ctx)
@@ -145,5 +161,7 @@ void housekeeping_run(struct arena *a)
 	if (c == NULL)
 		return;
 	(void)db_tx(c, a, expire_tx, NULL, NULL);
+	(void)db_exec(c, a, SQL_FORGET_NETWORKS, 0, NULL, NULL);
+	(void)db_exec(c, a, SQL_FORGET_CLIENTS, 0, NULL, NULL);
 	purge(c, a);
 }

@@ -117,8 +117,9 @@ int mails_confirm(struct arena *a, const struct mails_booking *b,
 	if (it) {
 		subject = arena_printf(a, "Conferma la prenotazione: %s",
 				       b->show_title);
-		greeting = arena_printf(a, "Buongiorno %s,", b->name);
-		what = arena_printf(a, "hai prenotato %s per «%s», %s, %s.",
+		greeting = "Buongiorno,";
+		what = arena_printf(a, "è stata chiesta una prenotazione di "
+				    "%s per «%s», %s, %s, a questo indirizzo.",
 				    seats, b->show_title, when, b->venue_name);
 		ask = arena_printf(a, "Per confermare apri questo link entro "
 				      "%d minuti: dopo, i posti tornano "
@@ -128,8 +129,9 @@ int mails_confirm(struct arena *a, const struct mails_booking *b,
 	} else {
 		subject = arena_printf(a, "Confirm your booking: %s",
 				       b->show_title);
-		greeting = arena_printf(a, "Hello %s,", b->name);
-		what = arena_printf(a, "you booked %s for \"%s\", %s, %s.",
+		greeting = "Hello,";
+		what = arena_printf(a, "a booking of %s for \"%s\", %s, %s "
+				    "was made for this address.",
 				    seats, b->show_title, when, b->venue_name);
 		ask = arena_printf(a, "To confirm, open this link within %d "
 				      "minutes; after that the seats are "
@@ -137,7 +139,7 @@ int mails_confirm(struct arena *a, const struct mails_booking *b,
 		button = "Confirm the booking";
 		ignore = "If you did not make this booking, ignore this message.";
 	}
-	if (subject == NULL || greeting == NULL || what == NULL || ask == NULL)
+	if (subject == NULL || what == NULL || ask == NULL)
 		return -1;
 	buf_init(&text, a, 1024);
 	buf_printf(&text, "%s\n\n%s\n\n%s\n\n%s\n\n%s\n", greeting, what, ask,
@@ -156,7 +158,6 @@ int mails_confirm(struct arena *a, const struct mails_booking *b,
 	memset(&m, 0, sizeof(m));
 	m.from = app.cfg.mail_from;
 	m.to = b->email;
-	m.to_name = b->name;
 	m.subject = subject;
 	m.text = text.data;
 	m.html = htm.data;

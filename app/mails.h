@@ -34,7 +34,13 @@ struct mails_booking {
 const char *mails_date(struct arena *a, const char *locale,
 		       const char *local_start);
 
-/* The "please confirm" message with the link carrying the confirm token. */
+/*
+ * The "please confirm" message with the link carrying the confirm token.
+ * It goes to an address nobody has verified yet, so it quotes nothing the
+ * visitor typed (no name, no notes: the form must not be a way to mail
+ * any text under the theatre's name) and its only link is the
+ * confirmation link.
+ */
 int mails_confirm(struct arena *a, const struct mails_booking *b,
 		  const char *confirm_token, int hold_minutes,
 		  struct buf *out);

@@ -9,6 +9,7 @@
 #include "../lib/arena.h"
 #include "../lib/json.h"
 #include "../lib/log.h"
+#include "../lib/net.h"
 
 #include <libpq-fe.h>
 
@@ -46,6 +47,15 @@ int app_db(struct http_req *req, struct http_res *res, struct db_conn **c)
 	if (*c == NULL)
 		return app_db_error(res, DB_UNAVAILABLE);
 	return 0;
+}
+
+const char *app_client_net(struct http_req *req)
+{
+	char net[NET_CLIENT_LEN];
+
+	if (net_client(http_env(req->env, "REMOTE_ADDR"), net) < 0)
+		return NULL;
+	return arena_strdup(req->arena, net);
 }
 
 int app_db_error(struct http_res *res, enum db_status st)

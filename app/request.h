@@ -41,6 +41,13 @@ int app_db(struct http_req *req, struct http_res *res, struct db_conn **c);
  * (health and metrics answer a missing database themselves). */
 struct db_conn *app_db_wait(struct http_req *req, int timeout_ms);
 
+/*
+ * The client network of the request (lib/net: an IPv4 address, an IPv6
+ * /64) from REMOTE_ADDR, which nginx sets to the client it trusts; in
+ * the arena, or NULL when the address is missing or not numeric.
+ */
+const char *app_client_net(struct http_req *req);
+
 /* Answer a failed db status (never DB_OK): 503 for DB_UNAVAILABLE, else
  * 500. Returns the status answered. */
 int app_db_error(struct http_res *res, enum db_status st);

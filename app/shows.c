@@ -9,7 +9,10 @@
  *
  * Only published shows are visible; a performance of an unpublished show
  * is a 404 like a missing one. The answers may be cached for one second
- * (Cache-Control: public, max-age=1); 404s are not.
+ * (Cache-Control: public, max-age=1), 404s too: random slugs and ids are
+ * a cheap way to load PostgreSQL, so a miss costs at most one query a
+ * second per path, and a slug that cannot exist (the router lets through
+ * [a-z0-9-]{1,80}; shows.slug is stricter) none at all.
  */
 #include "shows.h"
 
@@ -17,6 +20,8 @@
 #include "request.h"
 
 #include "../lib/db.h"
+
+#include <string.h>
 
 /* Fields of a venue and of a performance, shared by several documents. */
 #define VENUE_JSON                                                          \
@@ -74,17 +79,27 @@ static const char SQL_VENUES[] =
 
 /*
  * The programme is the same for everyone and holds no personal data:
- * nginx may serve it for a second (docs/ARCHITECTURE.md, "Microcache").
- * Booking always checks availability live. 404s are not cached.
+ * nginx may serve it for a second (docs/ARCHITECTURE.md, "Microcache"),
+ * its 404s as well. Booking always checks availability live.
  */
 static int public_document(struct http_req *req, struct http_res *res,
 			   const char *sql, const char *param, const char *key)
 {
 	int status = app_document(req, res, 200, sql, param, key);
 
-	if (status == 200)
+	if (status == 200 || status == 404)
 		http_res_header(res, "Cache-Control", "public, max-age=1");
 	return status;
+}
+
+/* The shape of shows.slug (sql/001_schema.sql): words of [a-z0-9]
+ * joined by single hyphens. */
+static bool slug_can_exist(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	return n > 0 && s[0] != '-' && s[n - 1] != '-' &&
+	       strstr(s, "--") == NULL;
 }
 
 int shows_list(struct http_req *req, struct http_res *res)
@@ -94,6 +109,10 @@ int shows_list(struct http_req *req, struct http_res *res)
 
 int shows_get(struct http_req *req, struct http_res *res)
 {
+	if (!slug_can_exist(http_param(req, "slug"))) {
+		http_res_header(res, "Cache-Control", "public, max-age=1");
+		return http_error(res, 404, "not_found", "no such resource");
+	}
 	return public_document(req, res, SQL_SHOW, http_param(req, "slug"),
 			    "show");
 }

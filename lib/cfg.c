@@ -54,6 +54,31 @@ static int flag(cfg_getter get, const char *name, bool dflt, bool *out,
 	return 0;
 }
 
+/* The abuse caps and throttles (docs/OPERATIONS.md, "Hostile visitors"). */
+static int abuse(cfg_getter get, struct cfg *c, char *err, size_t errlen)
+{
+	return num(get, "BOXOFFICE_PENDING_SEATS_PER_NETWORK", 30, 1, 100000,
+		   &c->pending_net_seats, err, errlen) < 0 ||
+	       num(get, "BOXOFFICE_PENDING_PERCENT_PER_NETWORK", 25, 1, 100,
+		   &c->pending_net_percent, err, errlen) < 0 ||
+	       num(get, "BOXOFFICE_PENDING_SEATS_PER_EMAIL", 12, 1, 100000,
+		   &c->pending_email_seats, err, errlen) < 0 ||
+	       num(get, "BOXOFFICE_PENDING_BOOKINGS_PER_NETWORK_DAY", 100, 1,
+		   10000000, &c->pending_net_day, err, errlen) < 0 ||
+	       num(get, "BOXOFFICE_MAIL_PER_RECIPIENT_DAY", 5, 1, 100000,
+		   &c->mail_per_day, err, errlen) < 0 ||
+	       num(get, "BOXOFFICE_LOGIN_FAILURES", 5, 1, 1000,
+		   &c->login_failures, err, errlen) < 0 ||
+	       num(get, "BOXOFFICE_LOGIN_DELAY_SECONDS", 60, 1, 900,
+		   &c->login_delay_s, err, errlen) < 0 ||
+	       num(get, "BOXOFFICE_LOGIN_ACCOUNT_FAILURES", 100, 1, 1000000,
+		   &c->login_account_failures, err, errlen) < 0 ||
+	       num(get, "BOXOFFICE_ARGON2_CONCURRENCY", 2, 1, 64,
+		   &c->argon2_concurrency, err, errlen) < 0
+		       ? -1
+		       : 0;
+}
+
 int cfg_load(struct cfg *c, cfg_getter get, char *err, size_t errlen)
 {
 	size_t ulen;
@@ -90,6 +115,7 @@ int cfg_load(struct cfg *c, cfg_getter get, char *err, size_t errlen)
 		errlen) < 0 ||
 	    num(get, "BOXOFFICE_MAIL_RETRY_SECONDS", 30, 1, 3600,
 		&c->mail_retry_s, err, errlen) < 0 ||
+	    abuse(get, c, err, errlen) < 0 ||
 	    flag(get, "BOXOFFICE_SMTP_STARTTLS", false, &c->smtp_starttls,
 		 err, errlen) < 0)
 		return -1;

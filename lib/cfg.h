@@ -30,6 +30,16 @@ struct cfg {
 	const char *metrics_token;	/* bearer token for scrapers; "" = none */
 	int purge_days;			/* personal data kept after a show */
 	int sweep_s;			/* housekeeping period */
+	/* Abuse caps (docs/OPERATIONS.md, "Hostile visitors"). */
+	int pending_net_seats;		/* pending seats of one network, per show */
+	int pending_net_percent;	/* ... and at most this % of the house */
+	int pending_email_seats;	/* pending seats of one email, per show */
+	int pending_net_day;		/* unconfirmed bookings of a network a day */
+	int mail_per_day;		/* confirmation messages to one address */
+	int login_failures;		/* per (account, network) before a delay */
+	int login_delay_s;		/* the first delay; doubles, up to 15 min */
+	int login_account_failures;	/* per account in an hour: 15 min lock */
+	int argon2_concurrency;		/* verifications at once per worker */
 };
 
 /* Source of variables: getenv in production, a table in tests. */

@@ -115,7 +115,7 @@ void db_unlock(struct db_conn *c, struct arena *a, int64_t key);
  * Numbers and flags are kept in the struct, so it must not be copied. A
  * parameter beyond DB_MAX_PARAMS sets `failed` and is dropped.
  */
-#define DB_MAX_PARAMS 16
+#define DB_MAX_PARAMS 20
 
 struct db_params {
 	int n;

@@ -10,7 +10,7 @@ import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { api, startStack, waitFor } from './stack.mjs';
 import { confirmToken, startSmtp } from './smtp.mjs';
-import { book, countersExact, makePerformance, post, seatsAvailable, visitor } from './fixtures.mjs';
+import { book, countersExact, makePerformance, post, postFrom, seatsAvailable, visitor } from './fixtures.mjs';
 
 let stack;
 let smtp;
@@ -186,6 +186,85 @@ describe('the visitor flow', () => {
     assert.equal(late.status, 409, late.text);
     assert.equal(late.body.error.code, 'not_enough_seats');
     assert.equal(late.body.error.seats_available, 0);
+  });
+
+  test('an expired hold is confirmed only while booking is open and the show published', async () => {
+    const perf = await makePerformance(stack, { capacity: 10, max: 4 });
+    const a = await bookAndGetToken(perf, 2);
+    const b = await bookAndGetToken(perf, 2);
+    // A hold still running is the visitor's: confirmed even after booking closed.
+    await stack.psql(`UPDATE performances SET booking_closes_at = now() - interval '1 second',
+                        booking_opens_at = now() - interval '1 day' WHERE id = ${perf}`);
+    assert.equal((await post(stack, '/api/reservations/confirm', { token: a.token })).status, 200);
+    // An expired one is a new claim on seats: refused like a booking.
+    await stack.psql(`UPDATE reservations SET expires_at = now() - interval '1 second'
+                      WHERE performance_id = ${perf} AND status = 'pending'`);
+    const closed = await post(stack, '/api/reservations/confirm', { token: b.token });
+    assert.equal(closed.status, 409, closed.text);
+    assert.equal(closed.body.error.code, 'booking_closed');
+
+    // The show unpublished: the same.
+    const slug = `hidden-${process.pid}`;
+    const perf2 = Number((await stack.psql(`
+      WITH s AS (INSERT INTO shows (slug, title, published) VALUES ('${slug}', 'Hidden', true) RETURNING id)
+      INSERT INTO performances (show_id, venue_id, starts_at, capacity)
+      SELECT s.id, (SELECT id FROM venues ORDER BY id LIMIT 1), now() + interval '10 days', 10 FROM s
+      RETURNING id`)).split('\n')[0]);
+    const c = await bookAndGetToken(perf2, 1);
+    await stack.psql(`UPDATE shows SET published = false WHERE slug = '${slug}';
+                      UPDATE reservations SET expires_at = now() - interval '1 second' WHERE performance_id = ${perf2}`);
+    const hidden = await post(stack, '/api/reservations/confirm', { token: c.token });
+    assert.equal(hidden.status, 409, hidden.text);
+    assert.equal(hidden.body.error.code, 'booking_closed');
+    assert.ok(await countersExact(stack));
+  });
+
+  test('the first message quotes nothing the visitor typed; its only link confirms', async () => {
+    const perf = await makePerformance(stack);
+    const { message } = await bookAndGetToken(perf, 1, { name: 'Zoë www.evil.example', notes: 'see https://evil.example', phone: '+39 333 1234' });
+    assert.doesNotMatch(message.raw, /Zo|evil|333 1234/);
+    assert.match(message.parsed.text, /^Buongiorno,$/m);
+    const links = message.parsed.text.match(/https?:\/\/\S+/g);
+    assert.equal(links.length, 1);
+    assert.match(links[0], /\/confirm#/);
+    assert.deepEqual([...message.parsed.html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]), [links[0]]);
+  });
+
+  test('a network that books and never confirms is capped per day, over all performances', async () => {
+    const perf = await makePerformance(stack, { capacity: 500 });
+    const from = '127.0.0.9';
+    // 100 (BOXOFFICE_PENDING_BOOKINGS_PER_NETWORK_DAY) unconfirmed bookings
+    // of this network today, on another performance, already expired.
+    const other = await makePerformance(stack);
+    await stack.psql(`INSERT INTO reservations (performance_id, name, email, seats, status, expires_at,
+                        confirm_token_hash, ticket_token_hash, client_net)
+      SELECT ${other}, '', '', 1, 'expired', now() - interval '1 minute',
+             sha256(('nc${process.pid}' || g)::bytea), sha256(('nt${process.pid}' || g)::bytea), '${from}'
+        FROM generate_series(1, 100) g`);
+    const r = await postFrom(stack, from, `/api/performances/${perf}/reservations`, { name: 'N', email: visitor(), seats: 1 });
+    assert.equal(r.status, 429, r.text);
+    assert.equal(r.body.error.code, 'too_many_pending');
+    // Another network is not affected.
+    assert.equal((await postFrom(stack, '127.0.0.10', `/api/performances/${perf}/reservations`, { name: 'N', email: visitor(), seats: 1 })).status, 201);
+    await stack.psql(`UPDATE reservations SET client_net = NULL WHERE client_net = '${from}'`);
+  });
+
+  test('unconfirmed seats are capped per email (lower-cased): 429 too_many_pending, nothing held', async () => {
+    const perf = await makePerformance(stack, { capacity: 100, max: 6 });
+    const email = visitor('cap');
+    for (const [i, seats] of [[0, 6], [1, 6]]) {
+      const r = await book(stack, perf, { name: 'F', email: i ? email.toUpperCase() : email, seats });
+      assert.equal(r.status, 201, r.text);
+    }
+    const over = await book(stack, perf, { name: 'F', email, seats: 1 });
+    assert.equal(over.status, 429, over.text);
+    assert.equal(over.body.error.code, 'too_many_pending');
+    assert.match(over.body.error.message, /confirm the bookings already made/);
+    assert.equal(await stack.psql(`SELECT count(*) FROM reservations WHERE performance_id = ${perf}`), '2');
+    // Confirmed seats do not count: confirm one and book again.
+    const [msg] = await smtp.waitFor(email, 1);
+    assert.equal((await post(stack, '/api/reservations/confirm', { token: confirmToken(msg) })).status, 200);
+    assert.equal((await book(stack, perf, { name: 'F', email, seats: 6 })).status, 201);
   });
 
   test('the sweep marks expired holds as expired', async () => {

@@ -1,6 +1,7 @@
 // Test data helpers: performances made to measure through psql, and
 // booking requests.
 
+import { request as httpRequest } from 'node:http';
 import { api } from './stack.mjs';
 
 /**
@@ -60,4 +61,39 @@ export async function countersExact(stack) {
 export async function seatsAvailable(stack, perf) {
   const r = await api(stack, `/api/performances/${perf}`);
   return r.body.performance.availability.seats_available;
+}
+
+/**
+ * A request from another loopback address (127.0.0.N): to nginx, another
+ * client. A new connection each time. Resolves {status, headers, body, text}.
+ */
+export function requestFrom(stack, path, { from, method = 'GET', headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = httpRequest(stack.url + path, {
+      method, localAddress: from, agent: false,
+      headers: { ...headers, ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}) },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => {
+        let parsed;
+        try { parsed = JSON.parse(text); } catch { parsed = undefined; }
+        resolve({ status: res.statusCode, headers: res.headers, body: parsed, text });
+      });
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+/** POST JSON from another loopback address. */
+export function postFrom(stack, from, path, body) {
+  return requestFrom(stack, path, { from, method: 'POST', body });
+}
+
+/** The n-th distinct loopback address (n from 0): 127.0.1.1, 127.0.1.2, ... */
+export function loopback(n) {
+  return `127.0.${1 + Math.floor(n / 250)}.${1 + (n % 250)}`;
 }

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT, api, startStack } from './stack.mjs';
 import { confirmToken, startSmtp } from './smtp.mjs';
-import { book, makePerformance, post, visitor } from './fixtures.mjs';
+import { book, makePerformance, post, postFrom, visitor } from './fixtures.mjs';
 
 // The demo accounts; their random passwords are read from the stack.
 const ADMIN = { email: 'admin@example.org' };
@@ -181,6 +181,30 @@ describe('sign-in and sessions', () => {
     }
   });
 
+  test('Argon2id verifications are capped per worker: the excess waits 2 s, then 503 busy', async (t) => {
+    const busy = await startStack({
+      env: { BOXOFFICE_RATE_LIMITS: 'off', BOXOFFICE_WORKERS: 1, BOXOFFICE_THREADS: 128, BOXOFFICE_ARGON2_CONCURRENCY: 1 },
+    });
+    try {
+      // 200 at once, 128 of them in threads queueing for one turn: about
+      // 127 verifications ahead of the last, far more than 2 s of work.
+      const answers = await Promise.all(Array.from({ length: 200 }, () =>
+        post(busy, '/api/auth/login', { email: 'nobody@example.org', password: 'nope' })));
+      const statuses = answers.map((r) => r.status);
+      t.diagnostic(`401: ${statuses.filter((x) => x === 401).length}, 503: ${statuses.filter((x) => x === 503).length}`);
+      assert.ok(statuses.every((x) => x === 401 || x === 503), statuses.join(','));
+      assert.ok(statuses.includes(401) && statuses.includes(503), statuses.join(','));
+      const b = answers.find((r) => r.status === 503);
+      assert.equal(b.body.error.code, 'busy');
+      assert.equal(b.headers.get('retry-after'), '2');
+      // Once the crowd is gone, a login gets its turn.
+      assert.equal((await post(busy, '/api/auth/login', STAFF)).status, 200);
+      busy.checkSanitizers();
+    } finally {
+      await busy.stop();
+    }
+  });
+
   test('unknown user and wrong password: the same 401, in comparable time', async () => {
     const times = { wrong: [], unknown: [] };
     let bodies = new Set();
@@ -200,7 +224,7 @@ describe('sign-in and sessions', () => {
     // answered measurably faster.
     assert.ok(median(times.unknown) > 0.5 * median(times.wrong),
       `unknown ${median(times.unknown)} ms vs wrong ${median(times.wrong)} ms`);
-    await stack.psql("UPDATE users SET failed_logins = 0 WHERE email = 'admin@example.org'");
+    await stack.psql("UPDATE users SET failed_logins = 0 WHERE email = 'admin@example.org'; DELETE FROM login_throttle");
   });
 
   test('bad login bodies', async () => {
@@ -211,20 +235,72 @@ describe('sign-in and sessions', () => {
     assert.equal(r.status, 400);
   });
 
-  test('five failures lock the account, even for the right password; the lock expires', async () => {
+  // The rule of docs/ARCHITECTURE.md, "Login throttling": five failures
+  // lock the (account, network) pair, even for the right password; the
+  // lock is not extended by further failures and expires on its own; the
+  // next lock of that pair is longer; another network signs in throughout.
+  test('five failures lock the account from that network, even for the right password; the lock expires', async () => {
     const email = 'locked@example.org';
     execFileSync(join(ROOT, 'scripts', 'stack'), ['user', 'add', '--email', email, '--role', 'staff', '--password-stdin'],
       { env: stack.env, input: 'right-password\n' });
+    const user = `(SELECT id FROM users WHERE email = '${email}')`;
+    const pair = `FROM login_throttle WHERE user_id = ${user} AND client_net = '127.0.0.1'`;
+    const expire = `UPDATE login_throttle SET locked_until = now() - interval '1 second' WHERE user_id = ${user}`;
     for (let i = 0; i < 5; i++) {
       assert.equal((await post(stack, '/api/auth/login', { email, password: 'wrong' })).status, 401);
     }
     const locked = await post(stack, '/api/auth/login', { email, password: 'right-password' });
     assert.equal(locked.status, 401, 'locked');
-    assert.equal(await stack.psql(`SELECT locked_until > now() FROM users WHERE email = '${email}'`), 't');
-    await stack.psql(`UPDATE users SET locked_until = now() - interval '1 second' WHERE email = '${email}'`);
+    assert.equal(locked.text, (await post(stack, '/api/auth/login', { email: 'nobody@example.org', password: 'x' })).text,
+      'a locked pair is answered like any wrong password');
+    assert.equal(await stack.psql(`SELECT locked_until > now() ${pair}`), 't');
+    const until = await stack.psql(`SELECT locked_until ${pair}`);
+    assert.equal((await post(stack, '/api/auth/login', { email, password: 'wrong' })).status, 401);
+    assert.equal(await stack.psql(`SELECT locked_until ${pair}`), until, 'a failure during the lock does not extend it');
+
+    // Another network is not locked out, and its success leaves the
+    // failing network locked.
+    const other = await postFrom(stack, '127.0.0.2', '/api/auth/login', { email, password: 'right-password' });
+    assert.equal(other.status, 200, other.text);
+    assert.equal(await stack.psql(`SELECT locked_until > now() ${pair}`), 't');
+    assert.equal(await stack.psql(`SELECT locked_until IS NULL OR locked_until <= now() FROM users WHERE email = '${email}'`), 't',
+      'the account itself is not locked');
+
+    // The lock expires on its own; the next failure locks again, longer.
+    await stack.psql(expire);
+    assert.equal((await post(stack, '/api/auth/login', { email, password: 'wrong' })).status, 401);
+    assert.equal(await stack.psql(`SELECT locked_until > now() + interval '90 seconds' ${pair}`), 't', 'the second lock doubles the first (60 s)');
+    await stack.psql(expire);
     const ok = await post(stack, '/api/auth/login', { email, password: 'right-password' });
     assert.equal(ok.status, 200);
+    assert.equal(await stack.psql(`SELECT failures = 0 AND locked_until IS NULL ${pair}`), 't', 'a success forgets the failures of its network');
     assert.equal(await stack.psql(`SELECT failed_logins FROM users WHERE email = '${email}'`), '0');
+  });
+
+  test('the account-wide lock: many networks lock the account, except networks it signed in from', async () => {
+    const email = 'wide@example.org';
+    execFileSync(join(ROOT, 'scripts', 'stack'), ['user', 'add', '--email', email, '--role', 'staff', '--password-stdin'],
+      { env: stack.env, input: 'right-password\n' });
+    const venue = '127.0.0.3';
+    assert.equal((await postFrom(stack, venue, '/api/auth/login', { email, password: 'right-password' })).status, 200);
+    // BOXOFFICE_LOGIN_ACCOUNT_FAILURES (100) failures from 20 networks,
+    // 5 each (each pair locks at its 5th).
+    for (let n = 0; n < 20; n++) {
+      for (let i = 0; i < 5; i++) {
+        assert.equal((await postFrom(stack, `127.0.3.${n + 1}`, '/api/auth/login', { email, password: 'wrong' })).status, 401);
+      }
+    }
+    assert.equal(await stack.psql(`SELECT locked_until > now() FROM users WHERE email = '${email}'`), 't', 'the account is locked');
+    const until = await stack.psql(`SELECT locked_until FROM users WHERE email = '${email}'`);
+    assert.equal((await postFrom(stack, '127.0.3.99', '/api/auth/login', { email, password: 'wrong' })).status, 401);
+    assert.equal(await stack.psql(`SELECT locked_until FROM users WHERE email = '${email}'`), until, 'not extended');
+    assert.equal((await postFrom(stack, '127.0.0.4', '/api/auth/login', { email, password: 'right-password' })).status, 401,
+      'a new network waits for the lock to expire');
+    assert.equal((await postFrom(stack, venue, '/api/auth/login', { email, password: 'right-password' })).status, 200,
+      'the network it signed in from still gets in');
+    await stack.psql(`UPDATE users SET locked_until = now() - interval '1 second' WHERE email = '${email}'`);
+    assert.equal((await postFrom(stack, '127.0.0.4', '/api/auth/login', { email, password: 'right-password' })).status, 200,
+      'the lock expires on its own');
   });
 
   test('a session ends after 4 idle hours, and 12 hours after login', async () => {

@@ -34,6 +34,15 @@ static void test_defaults(void **state)
 	assert_false(c.smtp_starttls);
 	assert_string_equal(c.mail_backend, "smtp");
 	assert_string_equal(c.public_url, "http://127.0.0.1:8080");
+	assert_int_equal(c.pending_net_seats, 30);
+	assert_int_equal(c.pending_net_percent, 25);
+	assert_int_equal(c.pending_email_seats, 12);
+	assert_int_equal(c.pending_net_day, 100);
+	assert_int_equal(c.mail_per_day, 5);
+	assert_int_equal(c.login_failures, 5);
+	assert_int_equal(c.login_delay_s, 60);
+	assert_int_equal(c.login_account_failures, 100);
+	assert_int_equal(c.argon2_concurrency, 2);
 }
 
 static void test_overrides(void **state)
@@ -48,6 +57,9 @@ static void test_overrides(void **state)
 		"BOXOFFICE_MAIL_BACKEND", "file",
 		"BOXOFFICE_PUBLIC_URL", "https://tickets.example.org",
 		"BOXOFFICE_POOL_SIZE_TYPO", "x",
+		"BOXOFFICE_PENDING_SEATS_PER_NETWORK", "1000",
+		"BOXOFFICE_MAIL_PER_RECIPIENT_DAY", "2",
+		"BOXOFFICE_LOGIN_DELAY_SECONDS", "5",
 		NULL};
 	struct cfg c;
 	char err[128];
@@ -60,6 +72,9 @@ static void test_overrides(void **state)
 	assert_int_equal(c.hold_minutes, 1);
 	assert_true(c.smtp_starttls);
 	assert_string_equal(c.mail_backend, "file");
+	assert_int_equal(c.pending_net_seats, 1000);
+	assert_int_equal(c.mail_per_day, 2);
+	assert_int_equal(c.login_delay_s, 5);
 }
 
 static void test_rejects(void **state)
@@ -80,6 +95,14 @@ static void test_rejects(void **state)
 		{"BOXOFFICE_PUBLIC_URL", "ftp://x", "BOXOFFICE_PUBLIC_URL"},
 		{"BOXOFFICE_PUBLIC_URL", "http://x/", "BOXOFFICE_PUBLIC_URL"},
 		{"BOXOFFICE_LOG_LEVEL", "loud", "BOXOFFICE_LOG_LEVEL"},
+		{"BOXOFFICE_PENDING_PERCENT_PER_NETWORK", "101",
+		 "BOXOFFICE_PENDING_PERCENT_PER_NETWORK"},
+		{"BOXOFFICE_MAIL_PER_RECIPIENT_DAY", "0",
+		 "BOXOFFICE_MAIL_PER_RECIPIENT_DAY"},
+		{"BOXOFFICE_LOGIN_DELAY_SECONDS", "901",
+		 "BOXOFFICE_LOGIN_DELAY_SECONDS"},
+		{"BOXOFFICE_ARGON2_CONCURRENCY", "0",
+		 "BOXOFFICE_ARGON2_CONCURRENCY"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

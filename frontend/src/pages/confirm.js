@@ -13,7 +13,7 @@ import { TOKEN_RE } from '../lib/token.js';
 
 const token = decodeURIComponent(location.hash.slice(1)).trim();
 
-let phase = 'working'; // working | confirmed | cancelled | invalid | expired | started | error
+let phase = 'working'; // working | confirmed | cancelled | invalid | expired | closed | started | error
 let res = null; // the confirm response
 let error = null;
 let asking = false;
@@ -30,6 +30,8 @@ function render(main) {
       return page(main, 'error', 'confirm.invalid_title', 'confirm.invalid_text');
     case 'expired':
       return page(main, 'info', 'confirm.expired_title', 'confirm.expired_text', true);
+    case 'closed':
+      return page(main, 'info', 'confirm.closed_title', 'confirm.closed_text');
     case 'started':
       return page(main, 'info', 'confirm.started_title', 'confirm.started_text');
     case 'cancelled':
@@ -159,6 +161,7 @@ async function confirm() {
       not_found: 'invalid',
       cancelled: 'cancelled',
       not_enough_seats: 'expired',
+      booking_closed: 'closed',
       performance_started: 'started',
     }[err.code] ?? 'error';
   }
