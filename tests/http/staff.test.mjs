@@ -198,7 +198,7 @@ describe('sign-in and sessions', () => {
       assert.equal(b.body.error.code, 'busy');
       assert.equal(b.headers.get('retry-after'), '2');
       // Once the crowd is gone, a login gets its turn.
-      assert.equal((await post(busy, '/api/auth/login', STAFF)).status, 200);
+      assert.equal((await post(busy, '/api/auth/login', busy.demo.staff)).status, 200);
       busy.checkSanitizers();
     } finally {
       await busy.stop();
