@@ -48,13 +48,16 @@ enum info_col {
 	INFO_LOCAL_START,
 	INFO_PERFORMANCE_JSON,
 	INFO_PERFORMANCE_ID,
+	INFO_SEQUENCE,
+	INFO_CANCELLED,
 	INFO_RES_ID,
 	INFO_RES_STATUS,
 	INFO_RES_NAME,
 	INFO_RES_EMAIL,
 	INFO_RES_LOCALE,
 	INFO_RES_SEATS,
-	INFO_RES_ADMITTED
+	INFO_RES_ADMITTED,
+	INFO_RES_CANCELLED_BY
 };
 
 #define INFO_COLUMNS                                                       \
@@ -68,7 +71,8 @@ enum info_col {
 	"  'status', p.status,"                                             \
 	"  'show', json_build_object('slug', s.slug, 'title', s.title),"    \
 	"  'venue', json_build_object('id', v.id, 'name', v.name,"          \
-	"   'address', v.address, 'city', v.city))::text, p.id"
+	"   'address', v.address, 'city', v.city))::text, p.id,"              \
+	" p.schedule_seq, p.status = 'cancelled'"
 
 #define INFO_JOINS                                                          \
 	" JOIN shows s ON s.id = p.show_id JOIN venues v ON v.id = p.venue_id"
@@ -79,7 +83,7 @@ static const char SQL_PERF_INFO[] =
 
 static const char SQL_RES_INFO[] =
 	"SELECT " INFO_COLUMNS ", r.id, r.status, r.name, r.email, r.locale,"
-	" r.seats, r.seats_admitted"
+	" r.seats, r.seats_admitted, coalesce(r.cancelled_by, '')"
 	" FROM reservations r JOIN performances p ON p.id = r.performance_id"
 	INFO_JOINS " WHERE r.confirm_token_hash = $1::bytea";
 
@@ -103,6 +107,7 @@ static const char SQL_CANCEL[] =
 enum { TICKET_JSON };
 static const char SQL_TICKET[] =
 	"SELECT json_build_object('status', r.status, 'seats', r.seats,"
+	" 'cancelled_by', r.cancelled_by,"
 	" 'seats_admitted', r.seats_admitted,"
 	" 'checked_in_at', (SELECT max(c.at) FROM checkins c"
 	"   WHERE c.reservation_id = r.id AND c.undone_at IS NULL),"
@@ -117,7 +122,7 @@ static const char SQL_TICKET[] =
 /* The calendar event of a ticket: the columns of enum info_col. */
 static const char SQL_TICKET_INFO[] =
 	"SELECT " INFO_COLUMNS ", r.id, r.status, r.name, r.email, r.locale,"
-	" r.seats, r.seats_admitted"
+	" r.seats, r.seats_admitted, coalesce(r.cancelled_by, '')"
 	" FROM reservations r JOIN performances p ON p.id = r.performance_id"
 	INFO_JOINS " WHERE r.ticket_token_hash = $1::bytea";
 
@@ -131,6 +136,7 @@ struct info {
 	const char *performance_json;
 	int64_t performance_id;
 	const char *status;		/* reservation status */
+	const char *cancelled_by;	/* "" unless cancelled */
 	int seats_admitted;
 };
 
@@ -148,6 +154,8 @@ static void info_from_row(struct info *in, PGresult *r)
 	in->performance_json = db_val(r, 0, INFO_PERFORMANCE_JSON);
 	in->performance_id =
 		strtoll(db_val(r, 0, INFO_PERFORMANCE_ID), NULL, 10);
+	in->mail.sequence = (int)strtol(db_val(r, 0, INFO_SEQUENCE), NULL, 10);
+	in->mail.cancelled = strcmp(db_val(r, 0, INFO_CANCELLED), "t") == 0;
 	if (PQnfields(r) > INFO_RES_ID) {
 		in->mail.reservation_id =
 			strtoll(db_val(r, 0, INFO_RES_ID), NULL, 10);
@@ -159,6 +167,9 @@ static void info_from_row(struct info *in, PGresult *r)
 			(int)strtol(db_val(r, 0, INFO_RES_SEATS), NULL, 10);
 		in->seats_admitted =
 			(int)strtol(db_val(r, 0, INFO_RES_ADMITTED), NULL, 10);
+		in->cancelled_by = db_val(r, 0, INFO_RES_CANCELLED_BY);
+		if (strcmp(in->status, "cancelled") == 0)
+			in->mail.cancelled = true;
 	}
 }
 
@@ -345,6 +356,30 @@ int bookings_create(struct http_req *req, struct http_res *res)
 	return o->status;
 }
 
+/* "reservation": {...} as it is now. */
+static void reservation_member(struct jsonw *w, const struct info *in)
+{
+	jsonw_key(w, "reservation");
+	jsonw_obj(w);
+	jsonw_key(w, "status");
+	jsonw_str(w, in->status);
+	if (*in->cancelled_by != '\0') {
+		jsonw_key(w, "cancelled_by");
+		jsonw_str(w, in->cancelled_by);
+	}
+	jsonw_key(w, "name");
+	jsonw_str(w, in->mail.name);
+	jsonw_key(w, "seats");
+	jsonw_int(w, in->mail.seats);
+	jsonw_key(w, "seats_admitted");
+	jsonw_int(w, in->seats_admitted);
+	jsonw_key(w, "locale");
+	jsonw_str(w, in->mail.locale);
+	jsonw_key(w, "performance");
+	jsonw_raw(w, in->performance_json, strlen(in->performance_json));
+	jsonw_end(w);
+}
+
 /* {"reservation": {...}, "ticket": {...}} for a confirmed reservation. */
 static int confirmed_answer(struct http_req *req, struct http_res *res,
 			    const struct info *in, const char *confirm)
@@ -387,6 +422,33 @@ static int confirmed_answer(struct http_req *req, struct http_res *res,
 	return 200;
 }
 
+/*
+ * 409 cancelled for a reservation that is: who cancelled it
+ * ("cancelled_by": visitor, theatre, admin) and the reservation as it is,
+ * so the page can say which (docs/API.md).
+ */
+static int cancelled_answer(struct http_res *res, const struct info *in)
+{
+	bool theatre = strcmp(in->cancelled_by, "theatre") == 0;
+	struct jsonw w;
+
+	jsonw_init(&w, &res->body);
+	jsonw_obj(&w);
+	jsonw_key(&w, "error");
+	jsonw_obj(&w);
+	jsonw_key(&w, "code");
+	jsonw_str(&w, "cancelled");
+	jsonw_key(&w, "message");
+	jsonw_str(&w, theatre ? "this performance was cancelled"
+			      : "this reservation was cancelled");
+	jsonw_key(&w, "cancelled_by");
+	jsonw_str(&w, in->cancelled_by);
+	jsonw_end(&w);
+	reservation_member(&w, in);
+	jsonw_end(&w);
+	return 409;
+}
+
 int bookings_confirm(struct http_req *req, struct http_res *res)
 {
 	const char *confirm = NULL;
@@ -407,8 +469,7 @@ int bookings_confirm(struct http_req *req, struct http_res *res)
 	if (strcmp(in.status, "confirmed") == 0)
 		return confirmed_answer(req, res, &in, confirm);
 	if (strcmp(in.status, "cancelled") == 0)
-		return http_error(res, 409, "cancelled",
-				  "this reservation was cancelled");
+		return cancelled_answer(res, &in);
 
 	if (tok_derive_ticket(confirm, ticket) < 0)
 		return app_internal_error(res);
@@ -469,7 +530,10 @@ int bookings_cancel(struct http_req *req, struct http_res *res)
 			  "reservation %lld", (long long)in.mail.reservation_id);
 	buf_printf(&res->body,
 		   "{\"reservation\":{\"status\":\"cancelled\","
-		   "\"seats\":%d}}", in.mail.seats);
+		   "\"cancelled_by\":\"%s\",\"seats\":%d}}",
+		   strcmp(o->result, "cancelled") == 0 ? "visitor"
+						       : in.cancelled_by,
+		   in.mail.seats);
 	return o->status;
 }
 
@@ -571,6 +635,7 @@ int bookings_event(struct http_req *req, struct http_res *res)
 	    http_res_header(res, "Content-Disposition",
 			    "attachment; filename=\"performance.ics\"") < 0)
 		return app_internal_error(res);
-	res->content_type = MAILS_ICS_TYPE;
+	res->content_type = in.mail.cancelled ? MAILS_ICS_CANCEL_TYPE
+					      : MAILS_ICS_TYPE;
 	return 200;
 }
