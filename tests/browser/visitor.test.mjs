@@ -203,6 +203,37 @@ describe('the visitor flow', () => {
     await tpage.close();
   });
 
+  test('a performance the theatre cancelled: the ticket and the link say so, no QR, no calendar, no cancel', async () => {
+    const perf = await makePerformance(stack, { capacity: 20, startsIn: '6 days' });
+    const email = visitor('dark');
+    assert.equal((await book(stack, perf, { name: 'Bice Neri', email, seats: 2 })).status, 201);
+    const [msg] = await smtp.waitFor(email, 1);
+    const token = confirmToken(msg);
+    const c = await post(stack, '/api/reservations/confirm', { token });
+    assert.equal(c.status, 200, c.text);
+    await stack.psql(`SELECT admin_cancel_performance(${perf}, 'Sciopero.', NULL, NULL)`);
+
+    const tpage = await newPage(browser);
+    await tpage.goto(c.body.ticket.url);
+    await tpage.locator('.ticket__status').filter({ hasText: 'Replica annullata' }).waitFor();
+    assert.match(await tpage.locator('#perf-cancelled').innerText(), /annullata dal teatro/);
+    assert.equal(await tpage.locator('img.qr').count(), 0, 'no QR on a ticket of a cancelled performance');
+    assert.doesNotMatch(await tpage.locator('main').innerText(), /Valido/);
+    await checkPage(tpage, 'ticket-performance-cancelled');
+
+    const page = await newPage(browser);
+    await page.goto(`${stack.url}/confirm#${token}`);
+    await h1(page).filter({ hasText: 'Replica annullata' }).waitFor();
+    assert.match(await page.locator('main').innerText(), /Il teatro ha annullato questa replica/);
+    assert.doesNotMatch(await page.locator('main').innerText(), /i posti sono di nuovo disponibili/);
+    assert.equal(await page.locator('#add-to-calendar, #cancel-button, img.qr').count(), 0);
+    await checkPage(page, 'confirm-performance-cancelled');
+    assertClean(page);
+    assertClean(tpage);
+    await page.close();
+    await tpage.close();
+  });
+
   test('the language is remembered, and a booking made in English gets English mail', async () => {
     const perf = await makePerformance(stack, { capacity: 10, max: 2 });
     const page = await newPage(browser);

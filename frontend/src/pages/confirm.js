@@ -13,7 +13,7 @@ import { TOKEN_RE } from '../lib/token.js';
 
 const token = decodeURIComponent(location.hash.slice(1)).trim();
 
-let phase = 'working'; // working | confirmed | cancelled | invalid | expired | started | error
+let phase = 'working'; // working | confirmed | cancelled | perf_cancelled | invalid | expired | started | error
 let res = null; // the confirm response
 let error = null;
 let asking = false;
@@ -34,6 +34,10 @@ function render(main) {
       return page(main, 'info', 'confirm.started_title', 'confirm.started_text');
     case 'cancelled':
       return page(main, 'gone', 'confirm.cancelled_title', 'confirm.cancelled_text', true);
+    case 'perf_cancelled':
+      // The theatre's decision, not the visitor's: say so, and no QR,
+      // calendar or cancel button.
+      return page(main, 'gone', 'confirm.perf_cancelled_title', 'confirm.perf_cancelled_text', true);
     case 'error':
       setTitle(t('error.title'));
       replace(main, messagePage({
@@ -125,8 +129,8 @@ async function cancel() {
   app.redraw();
   document.getElementById('cancel-yes')?.focus();
   try {
-    await api('/api/reservations/cancel', { method: 'POST', body: { token } });
-    phase = 'cancelled';
+    const r = await api('/api/reservations/cancel', { method: 'POST', body: { token } });
+    phase = r.reservation.cancelled_by === 'theatre' ? 'perf_cancelled' : 'cancelled';
     cancelling = false;
     asking = false;
     app.redraw();
@@ -151,9 +155,10 @@ async function confirm() {
   app.redraw();
   try {
     res = await api('/api/reservations/confirm', { method: 'POST', body: { token } });
-    phase = 'confirmed';
+    phase = res.reservation.performance.status === 'cancelled' ? 'perf_cancelled' : 'confirmed';
   } catch (err) {
     error = err;
+    if (err.body?.reservation) res = { reservation: err.body.reservation };
     phase = {
       invalid_token: 'invalid',
       not_found: 'invalid',
@@ -161,6 +166,8 @@ async function confirm() {
       not_enough_seats: 'expired',
       performance_started: 'started',
     }[err.code] ?? 'error';
+    if (phase === 'cancelled' && (err.error.cancelled_by === 'theatre'
+        || res?.reservation?.performance?.status === 'cancelled')) phase = 'perf_cancelled';
   }
   app.redraw();
   focus(document.getElementById(phase === 'confirmed' ? 'ticket-title' : 'message-title'));
