@@ -92,6 +92,46 @@ static void html_link(struct buf *b, const char *url, const char *label)
 	buf_puts(b, "</a></p>");
 }
 
+/* Who the message is from and to: the theatre's sender and reply-to. */
+static void envelope(struct mail_msg *m, const struct mails_booking *b)
+{
+	memset(m, 0, sizeof(*m));
+	m->from = app.cfg.mail_from;
+	m->reply_to = app.cfg.mail_reply_to;
+	m->to = b->email;
+	m->to_name = b->name;
+}
+
+/*
+ * The end of every message: the venue and its address, and how to reach
+ * the theatre (replying, when there is a reply-to; else the website).
+ */
+static void footer(struct arena *a, struct buf *text, struct buf *htm,
+		   const struct mails_booking *b, bool it)
+{
+	const char *where = arena_printf(a, "%s, %s", b->venue_name,
+					 b->venue_address);
+	const char *contact =
+		*app.cfg.mail_reply_to != '\0'
+			? (it ? "Per scrivere al teatro rispondi a questo "
+				"messaggio."
+			      : "To write to the theatre, reply to this "
+				"message.")
+			: arena_printf(a, it ? "Il teatro: %s" : "The theatre: %s",
+				       app.cfg.public_url);
+
+	if (where == NULL || contact == NULL) {
+		text->failed = true;
+		return;
+	}
+	buf_printf(text, "\n-- \n%s\n%s\n", where, contact);
+	buf_puts(htm, "<hr><p style=\"color:#555;font-size:90%\">");
+	html(htm, where);
+	buf_puts(htm, "<br>");
+	html(htm, contact);
+	buf_puts(htm, "</p>");
+}
+
 static const char *seats_text(struct arena *a, bool it, int seats)
 {
 	if (it)
@@ -149,14 +189,12 @@ int mails_confirm(struct arena *a, const struct mails_booking *b,
 	html_para(&htm, ask);
 	html_link(&htm, url, button);
 	html_para(&htm, ignore);
+	footer(a, &text, &htm, b, it);
 	buf_puts(&htm, "</body></html>\n");
 	if (text.failed || htm.failed)
 		return -1;
 
-	memset(&m, 0, sizeof(m));
-	m.from = app.cfg.mail_from;
-	m.to = b->email;
-	m.to_name = b->name;
+	envelope(&m, b);
 	m.subject = subject;
 	m.text = text.data;
 	m.html = htm.data;
@@ -233,7 +271,8 @@ static int ticket_words(struct arena *a, const struct mails_booking *b,
 
 /* The HTML part of the ticket message. */
 static void ticket_html(struct buf *htm, bool it, const struct ticket_words *w,
-			const char *ticket, const char *manage)
+			const char *ticket, const char *manage,
+			struct buf *text, const struct mails_booking *b)
 {
 	html_open(htm, it ? "it" : "en", w->subject);
 	html_para(htm, w->greeting);
@@ -247,7 +286,9 @@ static void ticket_html(struct buf *htm, bool it, const struct ticket_words *w,
 	html(htm, manage);
 	buf_puts(htm, "\">");
 	html(htm, it ? "Gestisci la prenotazione" : "Manage the booking");
-	buf_puts(htm, "</a></p></body></html>\n");
+	buf_puts(htm, "</a></p>");
+	footer(htm->arena, text, htm, b, it);
+	buf_puts(htm, "</body></html>\n");
 }
 
 int mails_ticket(struct arena *a, const struct mails_booking *b,
@@ -276,7 +317,7 @@ int mails_ticket(struct arena *a, const struct mails_booking *b,
 	buf_printf(&text, "%s\n\n%s\n\n%s\n%s\n\n%s\n%s\n", w.greeting, w.what,
 		   w.show, ticket, w.cancel, manage);
 	buf_init(&htm, a, 2048);
-	ticket_html(&htm, it, &w, ticket, manage);
+	ticket_html(&htm, it, &w, ticket, manage, &text, b);
 	if (text.failed || htm.failed)
 		return -1;
 
@@ -284,10 +325,7 @@ int mails_ticket(struct arena *a, const struct mails_booking *b,
 					  "ticket-qr", png.data, png.len};
 	att[1] = (struct mail_attachment){
 		"performance.ics", MAILS_ICS_TYPE, NULL, ics.data, ics.len};
-	memset(&m, 0, sizeof(m));
-	m.from = app.cfg.mail_from;
-	m.to = b->email;
-	m.to_name = b->name;
+	envelope(&m, b);
 	m.subject = w.subject;
 	m.text = text.data;
 	m.html = htm.data;
@@ -311,11 +349,8 @@ static int notice(struct arena *a, const struct mails_booking *b, bool it,
 	struct buf text, htm, ics;
 	struct mail_attachment att[1];
 	struct mail_msg m;
-	const char *where = arena_printf(a, "%s, %s", b->venue_name,
-					 b->venue_address);
 
-	if (w->subject == NULL || w->greeting == NULL || w->what == NULL ||
-	    where == NULL)
+	if (w->subject == NULL || w->greeting == NULL || w->what == NULL)
 		return -1;
 	buf_init(&ics, a, 1024);
 	if (mails_event(a, b, NULL, &ics) < 0)
@@ -324,8 +359,7 @@ static int notice(struct arena *a, const struct mails_booking *b, bool it,
 	buf_printf(&text, "%s\n\n%s\n\n", w->greeting, w->what);
 	if (w->extra != NULL && *w->extra != '\0')
 		buf_printf(&text, "%s\n\n", w->extra);
-	buf_printf(&text, "%s\n\n%s\n%s\n\n-- \n%s\n", w->sorry, w->button,
-		   url, where);
+	buf_printf(&text, "%s\n\n%s\n%s\n", w->sorry, w->button, url);
 	buf_init(&htm, a, 2048);
 	html_open(&htm, it ? "it" : "en", w->subject);
 	html_para(&htm, w->greeting);
@@ -334,7 +368,7 @@ static int notice(struct arena *a, const struct mails_booking *b, bool it,
 		html_para(&htm, w->extra);
 	html_para(&htm, w->sorry);
 	html_link(&htm, url, w->button);
-	html_para(&htm, where);
+	footer(a, &text, &htm, b, it);
 	buf_puts(&htm, "</body></html>\n");
 	if (text.failed || htm.failed)
 		return -1;
@@ -342,10 +376,7 @@ static int notice(struct arena *a, const struct mails_booking *b, bool it,
 		"performance.ics",
 		b->cancelled ? MAILS_ICS_CANCEL_TYPE : MAILS_ICS_TYPE, NULL,
 		ics.data, ics.len};
-	memset(&m, 0, sizeof(m));
-	m.from = app.cfg.mail_from;
-	m.to = b->email;
-	m.to_name = b->name;
+	envelope(&m, b);
 	m.subject = w->subject;
 	m.text = text.data;
 	m.html = htm.data;

@@ -80,6 +80,8 @@ before(async () => {
       BOXOFFICE_WORKERS: 2,
       BOXOFFICE_THREADS: 4,
       BOXOFFICE_RATE_LIMITS: 'off',
+      BOXOFFICE_MAIL_FROM: 'Teatro del Ponte <biglietteria@teatro.example>',
+      BOXOFFICE_MAIL_REPLY_TO: 'Teatro del Ponte <info@teatro.example>',
     },
   });
   admin = await login(stack.demo.admin);
@@ -193,6 +195,23 @@ describe('the theatre cancels a performance', () => {
     assert.equal(r.status, 422, r.text);
     assert.equal(r.body.error.code, 'validation_failed');
     assert.equal((await as(admin, `/admin/performances/${perf}`)).body.performance.status, 'scheduled');
+  });
+});
+
+describe('who the messages are from', () => {
+  test('every message has the theatre as sender and reply-to, the venue\'s address and a contact line', async () => {
+    const perf = await makePerformance(stack, { capacity: 10 });
+    const b = await booking(perf, { seats: 1, locale: 'en' });
+    await as(admin, `/admin/performances/${perf}/cancel`, { method: 'POST' });
+    const all = await smtp.waitFor(b.email, 3);
+    const venue = await stack.psql(`SELECT v.address FROM venues v JOIN performances p ON p.venue_id = v.id WHERE p.id = ${perf}`);
+    for (const m of all) {
+      assert.equal(m.parsed.from.value[0].address, 'biglietteria@teatro.example');
+      assert.equal(m.parsed.from.value[0].name, 'Teatro del Ponte');
+      assert.equal(m.parsed.replyTo.value[0].address, 'info@teatro.example', m.parsed.subject);
+      assert.ok(m.parsed.text.includes(venue), `venue address in "${m.parsed.subject}"`);
+      assert.match(m.parsed.text, /To write to the theatre, reply to this message\./);
+    }
   });
 });
 

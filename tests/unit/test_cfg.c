@@ -34,6 +34,7 @@ static void test_defaults(void **state)
 	assert_false(c.smtp_starttls);
 	assert_string_equal(c.mail_backend, "smtp");
 	assert_string_equal(c.public_url, "http://127.0.0.1:8080");
+	assert_string_equal(c.mail_reply_to, "");
 }
 
 static void test_overrides(void **state)
@@ -47,6 +48,7 @@ static void test_overrides(void **state)
 		"BOXOFFICE_SMTP_STARTTLS", "on",
 		"BOXOFFICE_MAIL_BACKEND", "file",
 		"BOXOFFICE_PUBLIC_URL", "https://tickets.example.org",
+		"BOXOFFICE_MAIL_REPLY_TO", "Teatro del Ponte <info@teatro.example>",
 		"BOXOFFICE_POOL_SIZE_TYPO", "x",
 		NULL};
 	struct cfg c;
@@ -60,6 +62,8 @@ static void test_overrides(void **state)
 	assert_int_equal(c.hold_minutes, 1);
 	assert_true(c.smtp_starttls);
 	assert_string_equal(c.mail_backend, "file");
+	assert_string_equal(c.mail_reply_to,
+			    "Teatro del Ponte <info@teatro.example>");
 }
 
 static void test_rejects(void **state)
@@ -78,6 +82,8 @@ static void test_rejects(void **state)
 		{"BOXOFFICE_SMTP_STARTTLS", "maybe", "BOXOFFICE_SMTP_STARTTLS"},
 		{"BOXOFFICE_MAIL_BACKEND", "carrier-pigeon", "BOXOFFICE_MAIL_BACKEND"},
 		{"BOXOFFICE_PUBLIC_URL", "ftp://x", "BOXOFFICE_PUBLIC_URL"},
+		{"BOXOFFICE_MAIL_REPLY_TO", "not an address", "BOXOFFICE_MAIL_REPLY_TO"},
+		{"BOXOFFICE_MAIL_REPLY_TO", "Name <a@>", "BOXOFFICE_MAIL_REPLY_TO"},
 		{"BOXOFFICE_PUBLIC_URL", "http://x/", "BOXOFFICE_PUBLIC_URL"},
 		{"BOXOFFICE_LOG_LEVEL", "loud", "BOXOFFICE_LOG_LEVEL"},
 	};
