@@ -104,6 +104,19 @@ enum { CANCEL_RESULT };
 static const char SQL_CANCEL[] =
 	"SELECT o_result FROM cancel_reservation($1::bytea)";
 
+enum { REDUCE_RESULT, REDUCE_RESERVATION_ID, REDUCE_SEATS };
+static const char SQL_REDUCE[] =
+	"SELECT o_result, o_reservation_id, o_seats"
+	" FROM reduce_reservation($1::bytea, $2::integer)";
+
+enum { RESEND_RESULT };
+static const char SQL_RESEND[] =
+	"SELECT o_result FROM resend_reservation($1::bytea, $2, $3,"
+	" $4::integer)";
+
+/* Messages of one kind a reservation may get, the first included. */
+#define RESEND_MAX 4
+
 enum { TICKET_JSON };
 static const char SQL_TICKET[] =
 	"SELECT json_build_object('status', r.status, 'seats', r.seats,"
@@ -638,4 +651,156 @@ int bookings_event(struct http_req *req, struct http_res *res)
 	res->content_type = in.mail.cancelled ? MAILS_ICS_CANCEL_TYPE
 					      : MAILS_ICS_TYPE;
 	return 200;
+}
+
+/* ---- manage my booking ---------------------------------------------- */
+
+/* POST /api/reservations/seats: reduce_reservation() */
+static const struct outcome seats_outcomes[] = {
+	{"reduced", 200, NULL, NULL, NULL, NULL},
+	{"invalid_token", 404, "invalid_token", "this link is not valid", NULL,
+	 NULL},
+	{"cancelled", 409, "cancelled", "this reservation was cancelled", NULL,
+	 NULL},
+	{"performance_cancelled", 409, "cancelled",
+	 "this performance was cancelled", NULL, NULL},
+	{"expired", 409, "expired", "the hold expired", NULL, NULL},
+	{"performance_started", 409, "performance_started",
+	 "the performance has already begun", NULL, NULL},
+	{"not_lower", 422, "validation_failed", "some fields are not valid",
+	 "{\"seats\":\"not_lower\"}", NULL},
+	{"below_admitted", 409, "checked_in",
+	 "more people than that are already in", NULL, "seats_admitted"},
+};
+
+int bookings_seats(struct http_req *req, struct http_res *res)
+{
+	const char *confirm = NULL, *seats = NULL;
+	char hash[TOK_HASH_HEX_LEN + 1];
+	const struct outcome *o;
+	struct json_object *body;
+	struct input_fields f;
+	struct db_params p;
+	struct db_conn *c;
+	struct info in = {0};
+	PGresult *row;
+	int64_t n;
+	int status;
+
+	if ((status = app_json_body(req, res, &body)) != 0)
+		return status;
+	input_fields_init(&f, req->arena);
+	input_int(req->arena, body, &f, "seats", 1, 100, INPUT_REQUIRED, &n,
+		  &seats);
+	if (f.n != 0)
+		return input_fields_answer(res, &f);
+	if ((status = token_reservation(req, res, &confirm, hash, &in)) != 0)
+		return status;
+	db_params_init(&p);
+	db_param(&p, hash);
+	db_param(&p, seats);
+	/* in was filled: see bookings_confirm. */
+	if ((status = app_db(req, res, &c)) != 0 ||
+	    /* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage) */
+	    (status = app_call(req, res, c, in.performance_id, SQL_REDUCE, &p,
+			       &row)) != 0 ||
+	    (status = app_outcome(res, OUTCOMES(seats_outcomes),
+				  db_val(row, 0, REDUCE_RESULT),
+				  db_val(row, 0, REDUCE_SEATS), &o)) != 0)
+		return status;
+	log_event(LOG_INFO, req->request_id, "reservation_reduced",
+		  "reservation %lld: %d -> %s seats",
+		  (long long)in.mail.reservation_id, in.mail.seats,
+		  db_val(row, 0, REDUCE_SEATS));
+	buf_printf(&res->body,
+		   "{\"reservation\":{\"status\":\"%s\",\"seats\":%s}}",
+		   in.status, db_val(row, 0, REDUCE_SEATS));
+	return o->status;
+}
+
+/* POST /api/reservations/resend: resend_reservation() */
+static const struct outcome resend_outcomes[] = {
+	{"queued", 202, NULL, NULL, NULL, NULL},
+	{"invalid_token", 404, "invalid_token", "this link is not valid", NULL,
+	 NULL},
+	{"gone", 409, "cancelled",
+	 "this reservation was cancelled or its hold expired", NULL, NULL},
+	{"changed", 409, "conflict", "the reservation just changed; try again",
+	 NULL, NULL},
+	{"too_many", 429, "too_many_resends",
+	 "this message has been sent enough times; check the spam folder",
+	 NULL, NULL},
+};
+
+/* The message to send again for in (the link or the ticket): 0 with
+ * *kind set, or the status answered (409, 500). */
+static int resend_message(struct http_req *req, struct http_res *res,
+			  const struct info *in, const char *confirm,
+			  const char **kind, struct buf *mail)
+{
+	char ticket[TOK_LEN + 1];
+	int rc;
+
+	buf_init(mail, req->arena, 16384);
+	if (in->status == NULL)
+		return app_internal_error(res);
+	if (strcmp(in->status, "pending") == 0) {
+		*kind = "confirm";
+		rc = mails_confirm(req->arena, &in->mail, confirm,
+				   app.cfg.hold_minutes, mail);
+	} else if (strcmp(in->status, "confirmed") == 0) {
+		*kind = "ticket";
+		rc = tok_derive_ticket(confirm, ticket) < 0
+			     ? -1
+			     : mails_ticket(req->arena, &in->mail, confirm,
+					    ticket, mail);
+	} else {
+		return http_error(res, 409, "cancelled",
+				  "this reservation was cancelled or its hold "
+				  "expired");
+	}
+	if (rc < 0 || mail->failed) {
+		log_event(LOG_ERROR, req->request_id, "mail_render_failed",
+			  "%s again for reservation %lld", *kind,
+			  (long long)in->mail.reservation_id);
+		return app_internal_error(res);
+	}
+	return 0;
+}
+
+int bookings_resend(struct http_req *req, struct http_res *res)
+{
+	const char *confirm = NULL, *kind = NULL;
+	char hash[TOK_HASH_HEX_LEN + 1];
+	const struct outcome *o;
+	struct db_params p;
+	struct db_conn *c;
+	/* Zeroed: the analyzer cannot see that 0 from a helper means set. */
+	struct info in = {0};
+	struct buf mail;
+	PGresult *row;
+	int status = token_reservation(req, res, &confirm, hash, &in);
+
+	if (status != 0 ||
+	    /* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage) */
+	    (status = resend_message(req, res, &in, confirm, &kind, &mail)) != 0)
+		return status;
+	db_params_init(&p);
+	db_param(&p, hash);
+	db_param(&p, kind);
+	db_param(&p, mail.data);
+	db_param_int(&p, RESEND_MAX);
+	if ((status = app_db(req, res, &c)) != 0 ||
+	    (status = app_call(req, res, c, in.performance_id, SQL_RESEND, &p,
+			       &row)) != 0 ||
+	    (status = app_outcome(res, OUTCOMES(resend_outcomes),
+				  db_val(row, 0, RESEND_RESULT), NULL,
+				  &o)) != 0)
+		return status;
+	outbox_kick();
+	log_event(LOG_INFO, req->request_id, "reservation_resent",
+		  "reservation %lld: %s again",
+		  (long long)in.mail.reservation_id, kind);
+	buf_printf(&res->body, "{\"sent\":\"%s\"}", kind);
+	return o->status;
 }

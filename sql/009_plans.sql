@@ -334,3 +334,84 @@ BEGIN
     END IF;
 END
 $$;
+
+-- Give back seats: a party of four becomes two. Run under the
+-- performance's lock like every seat change; the trigger on reservations
+-- moves the counter, so the seats are free at the commit.
+-- o_result: reduced | invalid_token | cancelled | expired | not_lower |
+--           below_admitted | performance_cancelled | performance_started
+CREATE FUNCTION reduce_reservation(p_confirm_hash bytea, p_seats integer,
+                                   OUT o_result text, OUT o_reservation_id bigint,
+                                   OUT o_seats integer)
+LANGUAGE plpgsql AS $$
+DECLARE
+    r reservations;
+    p performances;
+BEGIN
+    SELECT * INTO r FROM reservations
+     WHERE confirm_token_hash = p_confirm_hash FOR UPDATE;
+    IF NOT FOUND THEN
+        o_result := 'invalid_token';
+        RETURN;
+    END IF;
+    o_reservation_id := r.id;
+    o_seats := r.seats;
+    SELECT * INTO p FROM performances WHERE id = r.performance_id;
+    IF p.status = 'cancelled' THEN
+        o_result := 'performance_cancelled';
+    ELSIF r.status = 'cancelled' THEN
+        o_result := 'cancelled';
+    ELSIF r.status = 'expired' OR (r.status = 'pending' AND r.expires_at <= now()) THEN
+        o_result := 'expired';
+    ELSIF now() >= p.starts_at THEN
+        o_result := 'performance_started';
+    ELSIF p_seats >= r.seats THEN
+        o_result := 'not_lower';
+    ELSIF p_seats < r.seats_admitted THEN
+        o_result := 'below_admitted';
+        o_seats := r.seats_admitted;
+    ELSE
+        UPDATE reservations SET seats = p_seats, updated_at = now()
+         WHERE id = r.id;
+        o_seats := p_seats;
+        o_result := 'reduced';
+    END IF;
+END
+$$;
+
+-- Send the confirmation link again (pending) or the ticket (confirmed),
+-- rendered by the worker for the state it read (p_kind); at most
+-- p_max messages of that kind per reservation, the first included.
+-- o_result: queued | invalid_token | changed | gone | too_many
+CREATE FUNCTION resend_reservation(p_confirm_hash bytea, p_kind text,
+                                   p_mail text, p_max integer,
+                                   OUT o_result text, OUT o_reservation_id bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    r reservations;
+BEGIN
+    SELECT * INTO r FROM reservations
+     WHERE confirm_token_hash = p_confirm_hash FOR UPDATE;
+    IF NOT FOUND THEN
+        o_result := 'invalid_token';
+        RETURN;
+    END IF;
+    o_reservation_id := r.id;
+    IF r.status = 'cancelled' OR r.status = 'expired'
+       OR (r.status = 'pending' AND r.expires_at <= now()) THEN
+        o_result := 'gone';
+    ELSIF (p_kind = 'confirm') <> (r.status = 'pending') THEN
+        o_result := 'changed';
+    ELSIF (SELECT count(*) FROM outbox
+            WHERE reservation_id = r.id AND kind = p_kind) >= p_max THEN
+        o_result := 'too_many';
+    ELSE
+        INSERT INTO outbox (reservation_id, kind, recipient, body)
+        VALUES (r.id, p_kind, r.email, p_mail);
+        o_result := 'queued';
+    END IF;
+END
+$$;
+
+-- resend_reservation() counts a reservation's messages.
+CREATE INDEX outbox_reservation ON outbox (reservation_id, kind);

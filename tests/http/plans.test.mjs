@@ -261,3 +261,75 @@ describe('the theatre moves a performance', () => {
     assert.ok((await seatsAvailable(stack, perf)) > 0);
   });
 });
+
+describe('manage my booking', () => {
+  test('give back 2 of 4 seats: at once available, the ticket admits 2', async () => {
+    const perf = await makePerformance(stack, { capacity: 10 });
+    const b = await booking(perf, { seats: 4 });
+    assert.equal(await seatsAvailable(stack, perf), 6);
+    const r = await post(stack, '/api/reservations/seats', { token: b.token, seats: 2 });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.body.reservation, { status: 'confirmed', seats: 2 });
+    assert.equal(await seatsAvailable(stack, perf), 8);
+    assert.equal((await api(stack, `/api/tickets/${b.ticket}`)).body.ticket.seats, 2);
+
+    const same = await post(stack, '/api/reservations/seats', { token: b.token, seats: 2 });
+    assert.equal(same.status, 422);
+    assert.deepEqual(same.body.error.fields, { seats: 'not_lower' });
+    const zero = await post(stack, '/api/reservations/seats', { token: b.token, seats: 0 });
+    assert.equal(zero.status, 422);
+    assert.equal((await post(stack, '/api/reservations/seats', { token: 'x'.repeat(43), seats: 1 })).status, 404);
+
+    // Not below who is already in.
+    const scan = await as(staff, '/api/checkins', { method: 'POST', body: { token: b.ticket } });
+    assert.equal(scan.status, 201, scan.text);
+    const below = await post(stack, '/api/reservations/seats', { token: b.token, seats: 1 });
+    assert.equal(below.status, 409);
+    assert.equal(below.body.error.code, 'checked_in');
+    assert.equal(below.body.error.seats_admitted, 2);
+
+    // A pending one too; a cancelled one not.
+    const p = await booking(perf, { seats: 3, confirm: false });
+    assert.equal((await post(stack, '/api/reservations/seats', { token: p.token, seats: 1 })).body.reservation.seats, 1);
+    await post(stack, '/api/reservations/cancel', { token: p.token });
+    const gone = await post(stack, '/api/reservations/seats', { token: p.token, seats: 1 });
+    assert.equal(gone.status, 409);
+    assert.equal(gone.body.error.code, 'cancelled');
+    assert.ok(await countersExact(stack));
+  });
+
+  test('resend: the link while pending, the ticket once confirmed, a few times at most', async () => {
+    const perf = await makePerformance(stack, { capacity: 10 });
+    const b = await booking(perf, { seats: 1, locale: 'en', confirm: false });
+    const r = await post(stack, '/api/reservations/resend', { token: b.token });
+    assert.equal(r.status, 202, r.text);
+    assert.equal(r.body.sent, 'confirm');
+    const [, again] = await smtp.waitFor(b.email, 2);
+    assert.match(again.parsed.subject, /^Confirm your booking/);
+    assert.equal(confirmToken(again), b.token, 'the same link');
+    assert.equal((await post(stack, '/api/reservations/resend', { token: b.token })).status, 202);
+    assert.equal((await post(stack, '/api/reservations/resend', { token: b.token })).status, 202);
+    const many = await post(stack, '/api/reservations/resend', { token: b.token });
+    assert.equal(many.status, 429);
+    assert.equal(many.body.error.code, 'too_many_resends');
+    await smtp.waitFor(b.email, 4);
+
+    const c = await post(stack, '/api/reservations/confirm', { token: b.token });
+    assert.equal(c.status, 200);
+    await smtp.waitFor(b.email, 5);
+    const t = await post(stack, '/api/reservations/resend', { token: b.token });
+    assert.equal(t.status, 202);
+    assert.equal(t.body.sent, 'ticket');
+    const all = await smtp.waitFor(b.email, 6);
+    const [first, second] = all.filter((m) => /^Your ticket/.test(m.parsed.subject));
+    assert.ok(second, 'the ticket again');
+    assert.equal(icsOf(second).ev.UID, icsOf(first).ev.UID);
+    await pause(1500);
+    assert.equal(smtp.to(b.email).length, 6, 'each message exactly once');
+
+    await post(stack, '/api/reservations/cancel', { token: b.token });
+    const gone = await post(stack, '/api/reservations/resend', { token: b.token });
+    assert.equal(gone.status, 409);
+    assert.equal(gone.body.error.code, 'cancelled');
+  });
+});
