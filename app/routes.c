@@ -33,6 +33,7 @@ static int admin_page(struct http_req *req, struct http_res *res)
 const struct route app_routes[] = {
 	{HTTP_GET, "/api/health", health_get, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/shows", shows_list, ACCESS_PUBLIC},
+	{HTTP_GET, "/api/site", shows_site, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/shows/{slug}", shows_get, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/performances/{id}", shows_performance, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/venues", shows_venues, ACCESS_PUBLIC},

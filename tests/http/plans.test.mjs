@@ -333,3 +333,11 @@ describe('manage my booking', () => {
     assert.equal(gone.body.error.code, 'cancelled');
   });
 });
+
+describe('the privacy page\'s facts', () => {
+  test('GET /api/site says what the configuration does', async () => {
+    const r = await api(stack, '/api/site');
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body, { site: { purge_days: 180, hold_minutes: 30 } });
+  });
+});
