@@ -283,6 +283,29 @@ describe('the visitor flow', () => {
     await fresh.close();
   });
 
+  test('the moved performance: the email\'s link shows the new time', async () => {
+    const perf = await makePerformance(stack, { capacity: 10, startsIn: '8 days' });
+    const email = visitor('moved');
+    assert.equal((await book(stack, perf, { name: 'Gino Moved', email, seats: 1, locale: 'it' })).status, 201);
+    const token = confirmToken((await smtp.waitFor(email, 1))[0]);
+    assert.equal((await post(stack, '/api/reservations/confirm', { token })).status, 200);
+    await smtp.waitFor(email, 2);
+    const starts = await stack.psql(`SELECT to_json(date_trunc('minute', now() + interval '9 days 3 hours'))#>>'{}'`);
+    await stack.psql(`SELECT admin_update_performance(${perf}, NULL, NULL, '${starts}', NULL, NULL, NULL,
+      false, NULL, false, NULL, NULL, NULL, NULL, NULL)`);
+    const [, , moved] = await smtp.waitFor(email, 3);
+    assert.match(moved.parsed.subject, /^Cambio di programma/);
+    const link = /(http\S+\/shows\/[a-z0-9-]+)/.exec(moved.parsed.text)[1];
+    const page = await newPage(browser);
+    await page.goto(link);
+    const item = page.locator(`#perf-${perf}`);
+    await item.waitFor();
+    const hhmm = new Date(starts).toLocaleTimeString('it-IT', { timeZone: 'Europe/Rome', hour: '2-digit', minute: '2-digit' });
+    assert.ok((await item.innerText()).includes(hhmm), `the new time ${hhmm} on the show page`);
+    assertClean(page);
+    await page.close();
+  });
+
   test('the footer tells the truth about retention and links the privacy page, in both languages', async () => {
     const page = await newPage(browser);
     await page.goto(`${stack.url}/`);
