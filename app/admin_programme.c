@@ -21,9 +21,11 @@
 #include "audit.h"
 #include "auth.h"
 #include "input.h"
+#include "outbox.h"
 #include "request.h"
 
 #include "../lib/arena.h"
+#include "../lib/buf.h"
 #include "../lib/db.h"
 #include "../lib/log.h"
 
@@ -161,17 +163,17 @@ static const char SQL_PERFORMANCE_CREATE[] =
 	" $2::bigint, $3::timestamptz, $4::integer, $5::integer, $6::integer,"
 	" $7::timestamptz, $8::timestamptz, $9::integer, $10::bigint, $11)";
 
-enum { PERF_UPDATE_RESULT, PERF_SEATS_TAKEN };
+enum { PERF_UPDATE_RESULT, PERF_SEATS_TAKEN, PERF_UPDATE_NOTIFIED };
 static const char SQL_PERFORMANCE_UPDATE[] =
-	"SELECT o_result, o_seats_taken FROM admin_update_performance("
+	"SELECT o_result, o_seats_taken, o_notified FROM admin_update_performance("
 	"$1::bigint, $2::bigint, $3::bigint, $4::timestamptz, $5::integer,"
 	" $6::integer, $7::integer, $8::boolean, $9::timestamptz, $10::boolean,"
 	" $11::timestamptz, $12::integer, $13::boolean, $14::bigint, $15)";
 
-enum { PERF_CANCEL_RESULT };
+enum { PERF_CANCEL_RESULT, PERF_CANCEL_NOTIFIED, PERF_CANCEL_SEATS };
 static const char SQL_PERFORMANCE_CANCEL[] =
-	"SELECT o_result FROM admin_cancel_performance($1::bigint, $2::bigint,"
-	" $3)";
+	"SELECT o_result, o_notified, o_seats FROM admin_cancel_performance("
+	"$1::bigint, $2, $3::bigint, $4)";
 
 /* ---- shared --------------------------------------------------------- */
 
@@ -231,6 +233,20 @@ static int write_input(struct http_req *req, struct http_res *res,
 	if (!check(req->arena, body, &f, create, in))
 		return input_fields_answer(res, &f);
 	return app_db(req, res, c);
+}
+
+/*
+ * Add "notified" (the messages the write queued) to a {"performance": ...}
+ * answer that app_document wrote. Returns status.
+ */
+static int with_notified(struct http_res *res, int status, const char *n)
+{
+	if (status >= 300 || res->body.len == 0 ||
+	    res->body.data[res->body.len - 1] != '}')
+		return status;
+	res->body.len--;
+	buf_printf(&res->body, ",\"notified\":%s}", n);
+	return status;
 }
 
 /* ---- venues --------------------------------------------------------- */
@@ -611,23 +627,55 @@ int admin_performances_update(struct http_req *req, struct http_res *res)
 				  db_val(row, 0, PERF_UPDATE_RESULT),
 				  db_val(row, 0, PERF_SEATS_TAKEN), &o)) != 0)
 		return status;
+	if (strcmp(db_val(row, 0, PERF_UPDATE_NOTIFIED), "0") != 0)
+		outbox_kick();
 	log_event(LOG_INFO, req->request_id, "performance_updated",
-		  "performance %s by user %s", http_param(req, "id"),
-		  auth_user(req)->id_text);
-	return app_document(req, res, o->status, SQL_PERFORMANCE,
-			    http_param(req, "id"), "performance");
+		  "performance %s by user %s, %s told", http_param(req, "id"),
+		  auth_user(req)->id_text, db_val(row, 0, PERF_UPDATE_NOTIFIED));
+	return with_notified(res, app_document(req, res, o->status,
+					       SQL_PERFORMANCE,
+					       http_param(req, "id"),
+					       "performance"),
+			     db_val(row, 0, PERF_UPDATE_NOTIFIED));
+}
+
+/*
+ * The optional body of a cancellation: {"message": "..."} for the people
+ * told. 0 with *message set (NULL when there is none), or the status
+ * answered (400, 422).
+ */
+static int cancel_input(struct http_req *req, struct http_res *res,
+			const char **message)
+{
+	struct json_object *body;
+	struct input_fields f;
+	int status;
+
+	*message = NULL;
+	if (req->body == NULL || req->body_len == 0)
+		return 0;
+	if ((status = app_json_body(req, res, &body)) != 0)
+		return status;
+	input_fields_init(&f, req->arena);
+	input_text(req->arena, body, &f, "message", 2000, INPUT_MULTILINE,
+		   message);
+	return f.n == 0 ? 0 : input_fields_answer(res, &f);
 }
 
 int admin_performances_cancel(struct http_req *req, struct http_res *res)
 {
 	const struct outcome *o;
+	const char *message = NULL;
 	struct db_params p;
 	struct db_conn *c;
 	PGresult *row;
 	int status;
 
+	if ((status = cancel_input(req, res, &message)) != 0)
+		return status;
 	db_params_init(&p);
 	db_param(&p, http_param(req, "id"));
+	db_param(&p, message);
 	audit_params(&p, req);
 	if ((status = app_db(req, res, &c)) != 0 ||
 	    (status = app_call(req, res, c, input_path_id(req),
@@ -636,10 +684,18 @@ int admin_performances_cancel(struct http_req *req, struct http_res *res)
 				  db_val(row, 0, PERF_CANCEL_RESULT), NULL,
 				  &o)) != 0)
 		return status;
-	if (strcmp(o->result, "cancelled") == 0)
+	if (strcmp(o->result, "cancelled") == 0) {
+		outbox_kick();
 		log_event(LOG_INFO, req->request_id, "performance_cancelled",
-			  "performance %s by user %s", http_param(req, "id"),
-			  auth_user(req)->id_text);
-	return app_document(req, res, o->status, SQL_PERFORMANCE,
-			    http_param(req, "id"), "performance");
+			  "performance %s by user %s: %s reservations, %s "
+			  "seats told", http_param(req, "id"),
+			  auth_user(req)->id_text,
+			  db_val(row, 0, PERF_CANCEL_NOTIFIED),
+			  db_val(row, 0, PERF_CANCEL_SEATS));
+	}
+	return with_notified(res, app_document(req, res, o->status,
+					       SQL_PERFORMANCE,
+					       http_param(req, "id"),
+					       "performance"),
+			     db_val(row, 0, PERF_CANCEL_NOTIFIED));
 }

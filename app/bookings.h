@@ -11,6 +11,9 @@ struct http_res;
 int bookings_create(struct http_req *req, struct http_res *res);
 int bookings_confirm(struct http_req *req, struct http_res *res);
 int bookings_cancel(struct http_req *req, struct http_res *res);
+/* Manage my booking: give back seats; the link or the ticket again. */
+int bookings_seats(struct http_req *req, struct http_res *res);
+int bookings_resend(struct http_req *req, struct http_res *res);
 int bookings_ticket(struct http_req *req, struct http_res *res);
 int bookings_qr_svg(struct http_req *req, struct http_res *res);
 int bookings_qr_png(struct http_req *req, struct http_res *res);

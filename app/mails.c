@@ -92,6 +92,52 @@ static void html_link(struct buf *b, const char *url, const char *label)
 	buf_puts(b, "</a></p>");
 }
 
+/* Who the message is from and to: the theatre's sender and reply-to. */
+static void envelope(struct mail_msg *m, const struct mails_booking *b)
+{
+	memset(m, 0, sizeof(*m));
+	m->from = app.cfg.mail_from;
+	m->reply_to = app.cfg.mail_reply_to;
+	m->to = b->email;
+	m->to_name = b->name;
+}
+
+/*
+ * The end of every message: the venue and its address, and how to reach
+ * the theatre (replying, when there is a reply-to; else the website, but
+ * never in the first, unconfirmed message, whose only link is the
+ * confirmation link: site is false there).
+ */
+static void footer(struct arena *a, struct buf *text, struct buf *htm,
+		   const struct mails_booking *b, bool it, bool site)
+{
+	const char *where = arena_printf(a, "%s, %s", b->venue_name,
+					 b->venue_address);
+	const char *contact =
+		*app.cfg.mail_reply_to != '\0'
+			? (it ? "Per scrivere al teatro rispondi a questo "
+				"messaggio."
+			      : "To write to the theatre, reply to this "
+				"message.")
+		: site ? arena_printf(a, it ? "Il teatro: %s" : "The theatre: %s",
+				      app.cfg.public_url)
+		       : "";
+
+	if (where == NULL || contact == NULL) {
+		text->failed = true;
+		return;
+	}
+	buf_printf(text, "\n-- \n%s\n%s%s", where, contact,
+		   *contact != '\0' ? "\n" : "");
+	buf_puts(htm, "<hr><p style=\"color:#555;font-size:90%\">");
+	html(htm, where);
+	if (*contact != '\0') {
+		buf_puts(htm, "<br>");
+		html(htm, contact);
+	}
+	buf_puts(htm, "</p>");
+}
+
 static const char *seats_text(struct arena *a, bool it, int seats)
 {
 	if (it)
@@ -151,13 +197,15 @@ int mails_confirm(struct arena *a, const struct mails_booking *b,
 	html_para(&htm, ask);
 	html_link(&htm, url, button);
 	html_para(&htm, ignore);
+	footer(a, &text, &htm, b, it, false);
 	buf_puts(&htm, "</body></html>\n");
 	if (text.failed || htm.failed)
 		return -1;
 
-	memset(&m, 0, sizeof(m));
-	m.from = app.cfg.mail_from;
-	m.to = b->email;
+	/* Unconfirmed: the address may not be the visitor's, so no name of
+	 * theirs goes to it, not even in To: (docs/ARCHITECTURE.md). */
+	envelope(&m, b);
+	m.to_name = NULL;
 	m.subject = subject;
 	m.text = text.data;
 	m.html = htm.data;
@@ -181,8 +229,12 @@ int mails_event(struct arena *a, const struct mails_booking *b,
 	ev.summary = b->show_title;
 	ev.location = arena_printf(a, "%s, %s", b->venue_name,
 				   b->venue_address);
-	ev.description = arena_printf(a, "%s\n%s", seats, ticket_url);
+	ev.description = ticket_url == NULL
+				 ? seats
+				 : arena_printf(a, "%s\n%s", seats, ticket_url);
 	ev.url = ticket_url;
+	ev.sequence = b->sequence;
+	ev.cancel = b->cancelled;
 	if (ev.uid == NULL || ev.location == NULL || ev.description == NULL)
 		return -1;
 	ics_event(out, &ev);
@@ -230,7 +282,8 @@ static int ticket_words(struct arena *a, const struct mails_booking *b,
 
 /* The HTML part of the ticket message. */
 static void ticket_html(struct buf *htm, bool it, const struct ticket_words *w,
-			const char *ticket, const char *manage)
+			const char *ticket, const char *manage,
+			struct buf *text, const struct mails_booking *b)
 {
 	html_open(htm, it ? "it" : "en", w->subject);
 	html_para(htm, w->greeting);
@@ -244,7 +297,9 @@ static void ticket_html(struct buf *htm, bool it, const struct ticket_words *w,
 	html(htm, manage);
 	buf_puts(htm, "\">");
 	html(htm, it ? "Gestisci la prenotazione" : "Manage the booking");
-	buf_puts(htm, "</a></p></body></html>\n");
+	buf_puts(htm, "</a></p>");
+	footer(htm->arena, text, htm, b, it);
+	buf_puts(htm, "</body></html>\n");
 }
 
 int mails_ticket(struct arena *a, const struct mails_booking *b,
@@ -273,7 +328,7 @@ int mails_ticket(struct arena *a, const struct mails_booking *b,
 	buf_printf(&text, "%s\n\n%s\n\n%s\n%s\n\n%s\n%s\n", w.greeting, w.what,
 		   w.show, ticket, w.cancel, manage);
 	buf_init(&htm, a, 2048);
-	ticket_html(&htm, it, &w, ticket, manage);
+	ticket_html(&htm, it, &w, ticket, manage, &text, b);
 	if (text.failed || htm.failed)
 		return -1;
 
@@ -281,14 +336,147 @@ int mails_ticket(struct arena *a, const struct mails_booking *b,
 					  "ticket-qr", png.data, png.len};
 	att[1] = (struct mail_attachment){
 		"performance.ics", MAILS_ICS_TYPE, NULL, ics.data, ics.len};
-	memset(&m, 0, sizeof(m));
-	m.from = app.cfg.mail_from;
-	m.to = b->email;
-	m.to_name = b->name;
+	envelope(&m, b);
 	m.subject = w.subject;
 	m.text = text.data;
 	m.html = htm.data;
 	m.attachments = att;
 	m.nattachments = 2;
 	return mail_render(out, &m);
+}
+
+/* ---- the theatre's messages ---------------------------------------- */
+
+/* The words of a theatre message. */
+struct notice_words {
+	const char *subject, *greeting, *what, *extra, *sorry, *button;
+};
+
+/* Render a theatre message: words, a link, the event. */
+static int notice(struct arena *a, const struct mails_booking *b, bool it,
+		  const struct notice_words *w, const char *url,
+		  struct buf *out)
+{
+	struct buf text, htm, ics;
+	struct mail_attachment att[1];
+	struct mail_msg m;
+
+	if (w->subject == NULL || w->greeting == NULL || w->what == NULL)
+		return -1;
+	buf_init(&ics, a, 1024);
+	if (mails_event(a, b, NULL, &ics) < 0)
+		return -1;
+	buf_init(&text, a, 1024);
+	buf_printf(&text, "%s\n\n%s\n\n", w->greeting, w->what);
+	if (w->extra != NULL && *w->extra != '\0')
+		buf_printf(&text, "%s\n\n", w->extra);
+	buf_printf(&text, "%s\n\n%s\n%s\n", w->sorry, w->button, url);
+	buf_init(&htm, a, 2048);
+	html_open(&htm, it ? "it" : "en", w->subject);
+	html_para(&htm, w->greeting);
+	html_para(&htm, w->what);
+	if (w->extra != NULL && *w->extra != '\0')
+		html_para(&htm, w->extra);
+	html_para(&htm, w->sorry);
+	html_link(&htm, url, w->button);
+	footer(a, &text, &htm, b, it, true);
+	buf_puts(&htm, "</body></html>\n");
+	if (text.failed || htm.failed)
+		return -1;
+	att[0] = (struct mail_attachment){
+		"performance.ics",
+		b->cancelled ? MAILS_ICS_CANCEL_TYPE : MAILS_ICS_TYPE, NULL,
+		ics.data, ics.len};
+	envelope(&m, b);
+	m.subject = w->subject;
+	m.text = text.data;
+	m.html = htm.data;
+	m.attachments = att;
+	m.nattachments = 1;
+	return mail_render(out, &m);
+}
+
+int mails_performance_cancelled(struct arena *a, const struct mails_booking *b,
+				const char *message, struct buf *out)
+{
+	bool it = strcmp(b->locale, "en") != 0;
+	const char *when = mails_date(a, b->locale, b->local_start);
+	const char *seats = seats_text(a, it, b->seats);
+	struct notice_words w;
+
+	if (when == NULL || seats == NULL)
+		return -1;
+	w.extra = message;
+	if (it) {
+		w.subject = arena_printf(a, "Spettacolo annullato: %s",
+					 b->show_title);
+		w.greeting = arena_printf(a, "Buongiorno %s,", b->name);
+		w.what = arena_printf(a, "il teatro ha annullato la "
+					 "rappresentazione di «%s» di %s, %s. "
+					 "La tua prenotazione (%s) è annullata: "
+					 "non devi fare nulla.", b->show_title,
+				      when, b->venue_name, seats);
+		w.sorry = "Ci scusiamo per il disagio. Speriamo di vederti a "
+			  "un'altra rappresentazione.";
+		w.button = "Vedi il programma";
+	} else {
+		w.subject = arena_printf(a, "Performance cancelled: %s",
+					 b->show_title);
+		w.greeting = arena_printf(a, "Hello %s,", b->name);
+		w.what = arena_printf(a, "the theatre has cancelled the "
+					 "performance of \"%s\" on %s, %s. Your "
+					 "booking (%s) is cancelled: there is "
+					 "nothing you need to do.",
+				      b->show_title, when, b->venue_name, seats);
+		w.sorry = "We are sorry for the trouble, and hope to see you "
+			  "at another performance.";
+		w.button = "See the programme";
+	}
+	return notice(a, b, it, &w, arena_printf(a, "%s/", app.cfg.public_url),
+		      out);
+}
+
+int mails_performance_moved(struct arena *a, const struct mails_booking *b,
+			    const char *show_slug, struct buf *out)
+{
+	bool it = strcmp(b->locale, "en") != 0;
+	const char *when = mails_date(a, b->locale, b->local_start);
+	const char *seats = seats_text(a, it, b->seats);
+	struct notice_words w;
+
+	if (when == NULL || seats == NULL)
+		return -1;
+	w.extra = NULL;
+	if (it) {
+		w.subject = arena_printf(a, "Cambio di programma: %s",
+					 b->show_title);
+		w.greeting = arena_printf(a, "Buongiorno %s,", b->name);
+		w.what = arena_printf(a, "la rappresentazione di «%s» è "
+					 "spostata: ora è %s, %s, %s. La tua "
+					 "prenotazione (%s) resta valida, con "
+					 "lo stesso biglietto.", b->show_title,
+				      when, b->venue_name, b->venue_address,
+				      seats);
+		w.sorry = "L'evento allegato aggiorna quello nel tuo "
+			  "calendario. Se non puoi più venire, annulla dal "
+			  "link del biglietto: i posti andranno ad altri.";
+		w.button = "Vedi lo spettacolo";
+	} else {
+		w.subject = arena_printf(a, "Change of plan: %s",
+					 b->show_title);
+		w.greeting = arena_printf(a, "Hello %s,", b->name);
+		w.what = arena_printf(a, "the performance of \"%s\" has moved: "
+					 "it is now on %s, %s, %s. Your booking "
+					 "(%s) stays valid, with the same "
+					 "ticket.", b->show_title, when,
+				      b->venue_name, b->venue_address, seats);
+		w.sorry = "The attached event updates the one in your "
+			  "calendar. If you can no longer come, cancel from "
+			  "your ticket's link so the seats can go to others.";
+		w.button = "See the show";
+	}
+	return notice(a, b, it, &w,
+		      arena_printf(a, "%s/shows/%s", app.cfg.public_url,
+				   show_slug),
+		      out);
 }

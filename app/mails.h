@@ -5,6 +5,7 @@
 #ifndef BOXOFFICE_MAILS_H
 #define BOXOFFICE_MAILS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -28,6 +29,10 @@ struct mails_booking {
 	int duration_minutes;
 	/* Local start time as "YYYY MM DD HH:MI D" (D = ISO weekday). */
 	const char *local_start;
+	/* The calendar event's SEQUENCE (the performance's schedule_seq),
+	 * and whether the event is cancelled (METHOD:CANCEL). */
+	int sequence;
+	bool cancelled;
 };
 
 /* The date of a performance in words: "sabato 28 novembre 2026, 20:30". */
@@ -47,12 +52,16 @@ int mails_confirm(struct arena *a, const struct mails_booking *b,
 
 /* The content type of the calendar file, in the mail and on the web. */
 #define MAILS_ICS_TYPE "text/calendar; charset=utf-8; method=PUBLISH"
+#define MAILS_ICS_CANCEL_TYPE "text/calendar; charset=utf-8; method=CANCEL"
 
 /*
  * The calendar file of a confirmed booking (lib/ics), the one source of
  * it: attached to the ticket email and served at
  * /api/tickets/{token}/event.ics, so both give the same event (same UID).
- * ticket_url is the ticket page's URL. 0, or -1 when out of memory.
+ * ticket_url is the ticket page's URL, or NULL in the messages that
+ * hold no token. The UID is the reservation's; b->sequence and
+ * b->cancelled make it an update or a cancel of that same event.
+ * 0, or -1 when out of memory.
  */
 int mails_event(struct arena *a, const struct mails_booking *b,
 		const char *ticket_url, struct buf *out);
@@ -61,5 +70,17 @@ int mails_event(struct arena *a, const struct mails_booking *b,
 int mails_ticket(struct arena *a, const struct mails_booking *b,
 		 const char *confirm_token, const char *ticket_token,
 		 struct buf *out);
+
+/*
+ * The theatre's messages, rendered by app/notices when the outbox first
+ * claims them; they hold no token. The cancellation carries the admin's
+ * message (may be empty), an apology, the programme's link and a
+ * METHOD:CANCEL event; the move the new date, time and place and the
+ * updated event (same UID, b->sequence higher).
+ */
+int mails_performance_cancelled(struct arena *a, const struct mails_booking *b,
+				const char *message, struct buf *out);
+int mails_performance_moved(struct arena *a, const struct mails_booking *b,
+			    const char *show_slug, struct buf *out);
 
 #endif

@@ -6,9 +6,11 @@
 
 #include "app.h"
 #include "housekeeping.h"
+#include "notices.h"
 #include "ops.h"
 
 #include "../lib/arena.h"
+#include "../lib/buf.h"
 #include "../lib/db.h"
 #include "../lib/log.h"
 #include "../lib/mime.h"
@@ -58,6 +60,11 @@ static const char SQL_FAILED[] =
 	" next_attempt_at = now() + make_interval(secs => $3::integer),"
 	" failed_at = CASE WHEN attempts + 1 >= $4::integer THEN now() END"
 	" WHERE id = $1::bigint";
+
+/* A theatre message, rendered at its first claim (app/notices.c): kept
+ * in its row so every attempt sends the same bytes. */
+static const char SQL_RENDERED[] =
+	"UPDATE outbox SET body = $2 WHERE id = $1::bigint";
 
 void outbox_kick(void)
 {
@@ -128,11 +135,32 @@ static void failed(struct db_conn *c, struct arena *a, const char *id,
 			  "message %s: could not record the failure", id);
 }
 
+/* The body of the claimed row r: as stored, or rendered now and stored
+ * for a theatre message queued without one. NULL when there is none. */
+static const char *claimed_body(struct db_conn *c, struct arena *a,
+				PGresult *r, const char *id, const char *kind)
+{
+	const char *params[2] = {id, NULL};
+	struct buf b;
+
+	if (!db_null(r, 0, CLAIM_BODY))
+		return db_val(r, 0, CLAIM_BODY);
+	if (!notices_kind(kind))
+		return NULL;
+	buf_init(&b, a, 16384);
+	if (notices_render(c, a, id, &b) < 0 || b.failed)
+		return NULL;
+	params[1] = b.data;
+	if (db_exec(c, a, SQL_RENDERED, 2, params, NULL) != DB_OK)
+		return NULL;
+	return b.data;
+}
+
 /* Claim and deliver one message; 1 when there was one, else 0. */
 static int deliver_one(struct arena *a)
 {
 	struct db_conn *c = db_acquire_for(app.pool, a, 2000);
-	const char *id, *kind;
+	const char *id, *kind, *body;
 	char err[256] = "";
 	PGresult *r;
 	int attempts;
@@ -150,11 +178,12 @@ static int deliver_one(struct arena *a)
 	id = db_val(r, 0, CLAIM_ID);
 	kind = db_val(r, 0, CLAIM_KIND);
 	attempts = (int)strtol(db_val(r, 0, CLAIM_ATTEMPTS), NULL, 10);
-	if (db_null(r, 0, CLAIM_BODY)) {
+	body = claimed_body(c, a, r, id, kind);
+	if (body == NULL) {
 		snprintf(err, sizeof(err), "no body");
 		failed(c, a, id, kind, attempts, err);
-	} else if (deliver(id, db_val(r, 0, CLAIM_RECIPIENT),
-			   db_val(r, 0, CLAIM_BODY), err, sizeof(err)) == 0) {
+	} else if (deliver(id, db_val(r, 0, CLAIM_RECIPIENT), body, err,
+			   sizeof(err)) == 0) {
 		const char *params[1] = {id};
 
 		if (db_exec(c, a, SQL_SENT, 1, params, NULL) != DB_OK)

@@ -33,6 +33,7 @@ static int admin_page(struct http_req *req, struct http_res *res)
 const struct route app_routes[] = {
 	{HTTP_GET, "/api/health", health_get, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/shows", shows_list, ACCESS_PUBLIC},
+	{HTTP_GET, "/api/site", shows_site, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/shows/{slug}", shows_get, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/performances/{id}", shows_performance, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/venues", shows_venues, ACCESS_PUBLIC},
@@ -40,6 +41,8 @@ const struct route app_routes[] = {
 	 ACCESS_PUBLIC},
 	{HTTP_POST, "/api/reservations/confirm", bookings_confirm, ACCESS_PUBLIC},
 	{HTTP_POST, "/api/reservations/cancel", bookings_cancel, ACCESS_PUBLIC},
+	{HTTP_POST, "/api/reservations/seats", bookings_seats, ACCESS_PUBLIC},
+	{HTTP_POST, "/api/reservations/resend", bookings_resend, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/tickets/{token}", bookings_ticket, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/tickets/{token}/qr.svg", bookings_qr_svg, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/tickets/{token}/qr.png", bookings_qr_png, ACCESS_PUBLIC},

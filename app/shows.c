@@ -19,6 +19,7 @@
 #include "app.h"
 #include "request.h"
 
+#include "../lib/buf.h"
 #include "../lib/db.h"
 
 #include <string.h>
@@ -126,4 +127,16 @@ int shows_performance(struct http_req *req, struct http_res *res)
 int shows_venues(struct http_req *req, struct http_res *res)
 {
 	return public_document(req, res, SQL_VENUES, NULL, "venues");
+}
+
+/* The facts the privacy page states, from the configuration itself, so
+ * the page cannot say something the purge does not do. */
+int shows_site(struct http_req *req, struct http_res *res)
+{
+	(void)req;
+	buf_printf(&res->body,
+		   "{\"site\":{\"purge_days\":%d,\"hold_minutes\":%d}}",
+		   app.cfg.purge_days, app.cfg.hold_minutes);
+	http_res_header(res, "Cache-Control", "public, max-age=1");
+	return 200;
 }

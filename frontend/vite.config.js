@@ -32,6 +32,7 @@ export default defineConfig({
         book: page('book.html'),
         confirm: page('confirm.html'),
         ticket: page('ticket.html'),
+        privacy: page('privacy.html'),
         notfound: page('404.html'),
         checkin: page('checkin/index.html'),
         manage: page('manage/index.html'),

@@ -4,6 +4,7 @@
 #include "cfg.h"
 
 #include "buf.h"
+#include "mime.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -92,6 +93,7 @@ int cfg_load(struct cfg *c, cfg_getter get, char *err, size_t errlen)
 	c->mail_dir = str(get, "BOXOFFICE_MAIL_DIR", "var/mail");
 	c->mail_from = str(get, "BOXOFFICE_MAIL_FROM",
 			   "Boxoffice <boxoffice@localhost>");
+	c->mail_reply_to = str(get, "BOXOFFICE_MAIL_REPLY_TO", "");
 	c->smtp_host = str(get, "BOXOFFICE_SMTP_HOST", "127.0.0.1");
 	c->smtp_user = str(get, "BOXOFFICE_SMTP_USER", "");
 	c->smtp_password = str(get, "BOXOFFICE_SMTP_PASSWORD", "");
@@ -124,6 +126,15 @@ int cfg_load(struct cfg *c, cfg_getter get, char *err, size_t errlen)
 	    strcmp(c->mail_backend, "file") != 0) {
 		snprintf(err, errlen, "BOXOFFICE_MAIL_BACKEND must be smtp or file");
 		return -1;
+	}
+	if (*c->mail_reply_to != '\0') {
+		char addr[256];
+
+		if (mail_address(c->mail_reply_to, addr, sizeof(addr)) < 0) {
+			snprintf(err, errlen, "BOXOFFICE_MAIL_REPLY_TO must be an "
+					      "address (\"Name <a@b>\" or a@b)");
+			return -1;
+		}
 	}
 	if (strncmp(c->public_url, "http://", 7) != 0 &&
 	    strncmp(c->public_url, "https://", 8) != 0) {

@@ -16,6 +16,7 @@ struct cfg {
 	const char *mail_backend;	/* "smtp" or "file" */
 	const char *mail_dir;
 	const char *mail_from;
+	const char *mail_reply_to;	/* "" = no Reply-To */
 	const char *smtp_host;
 	int smtp_port;
 	const char *smtp_user;		/* "" when no AUTH */

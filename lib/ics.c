@@ -101,9 +101,13 @@ void ics_event(struct buf *out, const struct ics_event *ev)
 	stamp(end, ev->end);
 	buf_puts(out, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
 		      "PRODID:-//boxoffice//tickets//EN\r\n"
-		      "CALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\n"
-		      "BEGIN:VEVENT\r\n");
+		      "CALSCALE:GREGORIAN\r\n");
+	buf_puts(out, ev->cancel ? "METHOD:CANCEL\r\n" : "METHOD:PUBLISH\r\n");
+	buf_puts(out, "BEGIN:VEVENT\r\n");
 	line(out, "UID", ev->uid, 0);
+	buf_printf(out, "SEQUENCE:%d\r\n", ev->sequence < 0 ? 0 : ev->sequence);
+	if (ev->cancel)
+		buf_puts(out, "STATUS:CANCELLED\r\n");
 	line(out, "DTSTAMP", now, 0);
 	line(out, "DTSTART", start, 0);
 	line(out, "DTEND", end, 0);

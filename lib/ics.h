@@ -5,6 +5,7 @@
 #ifndef BOXOFFICE_ICS_H
 #define BOXOFFICE_ICS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -18,12 +19,16 @@ struct ics_event {
 	const char *location;	/* UTF-8, may be NULL */
 	const char *description;	/* UTF-8, may be NULL */
 	const char *url;	/* may be NULL */
+	int sequence;		/* SEQUENCE: raised by every change */
+	bool cancel;		/* METHOD:CANCEL, STATUS:CANCELLED */
 };
 
 /*
  * Append a VCALENDAR with one VEVENT to out: CRLF line ends, text
  * escaped (\\ ; , newline) and lines folded at 75 octets without
  * splitting a UTF-8 sequence. Times outside 1970-9999 are clamped to it.
+ * A cancel is METHOD:CANCEL with STATUS:CANCELLED; a calendar matches it
+ * (and an update, with a higher SEQUENCE) to its event by the UID.
  */
 void ics_event(struct buf *out, const struct ics_event *ev);
 

@@ -514,8 +514,13 @@ static bool utf8(const char *s)
 }
 
 static int msg_valid(const struct mail_msg *m, struct mailbox *from,
-		     int *ninline, int *nattach)
+		     struct mailbox *reply, int *ninline, int *nattach)
 {
+	memset(reply, 0, sizeof(*reply));
+	if (m->reply_to != NULL && *m->reply_to != '\0' &&
+	    (has_crlf(m->reply_to) || !utf8(m->reply_to) ||
+	     parse_mailbox(m->reply_to, reply) < 0))
+		return -1;
 	if (m->from == NULL || m->to == NULL || m->subject == NULL ||
 	    m->text == NULL)
 		return -1;
@@ -547,19 +552,25 @@ static int msg_valid(const struct mail_msg *m, struct mailbox *from,
 int mail_render(struct buf *out, const struct mail_msg *m)
 {
 	struct arena *a = out->arena;
-	struct mailbox from;
+	struct mailbox from, reply;
 	int ninline, nattach;
 	char mixed[BOUNDARY_LEN + 1], related[BOUNDARY_LEN + 1];
 	char id[33];
 	const char *domain;
 	struct buf v;
 
-	if (m == NULL || msg_valid(m, &from, &ninline, &nattach) < 0)
+	if (m == NULL || msg_valid(m, &from, &reply, &ninline, &nattach) < 0)
 		return -1;
 
 	buf_init(&v, a, 128);
 	put_mailbox(&v, a, from.name, from.name_len, from.addr, from.addr_len);
 	put_header(out, "From", &v);
+	if (reply.addr != NULL) {
+		buf_init(&v, a, 128);
+		put_mailbox(&v, a, reply.name, reply.name_len, reply.addr,
+			    reply.addr_len);
+		put_header(out, "Reply-To", &v);
+	}
 	buf_init(&v, a, 128);
 	put_mailbox(&v, a, m->to_name != NULL ? m->to_name : "",
 		    m->to_name != NULL ? strlen(m->to_name) : 0, m->to,

@@ -33,6 +33,7 @@ struct mail_attachment {
 
 struct mail_msg {
 	const char *from;	/* "Name <a@b>" or "a@b"; name may be UTF-8 */
+	const char *reply_to;	/* the same forms, or NULL or "" for none */
 	const char *to;		/* bare address */
 	const char *to_name;	/* UTF-8 display name, or NULL */
 	const char *subject;	/* UTF-8 */
@@ -46,7 +47,7 @@ struct mail_msg {
  * Append a complete RFC 5322 message for m to out (initialised by the
  * caller; temporary buffers come from out's arena).
  *
- * Headers: From, To, Subject, Date (now, UTC), Message-ID (random, at the
+ * Headers: From, Reply-To (when set), To, Subject, Date (now, UTC), Message-ID (random, at the
  * domain of the From address), MIME-Version, Auto-Submitted. The body is
  * text/plain alone, or multipart/alternative with the HTML; parts with a
  * content_id go with it into multipart/related, the other attachments

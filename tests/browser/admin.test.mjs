@@ -238,7 +238,11 @@ describe('the admin UI', () => {
     await page.locator('.notice', { hasText: 'Salvato' }).waitFor();
     assert.equal(await page.locator('#perf-form-capacity').inputValue(), '2');
 
+    // The dialog says who will be told, and takes a message for them.
+    assert.match(await page.locator('#perf-move-hint').innerText(), /prenotazion. confermat. ricever/);
     await page.locator('#perf-cancel').click();
+    assert.match(await page.locator('.confirm-box').innerText(), /annullat. e avvisat. per email/);
+    await page.locator('#perf-cancel-message').fill('Ci scusiamo: la compagnia è ammalata.');
     await checkPage(page, 'manage-cancel-ask', { shots: false, bothLangs: false });
     await page.locator('#perf-cancel-yes').click();
     await page.locator('.notice', { hasText: 'Replica annullata' }).waitFor();

@@ -156,8 +156,14 @@ describe('the door scanner', () => {
     await stack.psql(`UPDATE reservations SET status = 'pending', confirmed_at = NULL
                       WHERE id = (SELECT max(id) FROM reservations WHERE performance_id = ${perf})`);
 
+    // A ticket of a performance the theatre cancelled: its own screen.
+    const dark = await makePerformance(stack, { startsIn: '4 days' });
+    const voided = await confirmedTicket(dark, 2);
+    await stack.psql(`SELECT admin_cancel_performance(${dark}, NULL, NULL, NULL)`);
+
     const cases = [
       ['already_checked_in', scanned.url, /GIÀ ENTRATO/i, /Door Tester/],
+      ['performance_cancelled', voided.ticket, /REPLICA ANNULLATA/i, /Il teatro ha annullato questa replica/],
       ['not_confirmed', pending.ticket, /NON CONFERMATO/i, /non è stata confermata/],
       ['cancelled', cancelled.ticket, /ANNULLATO/i, /annullata/],
       ['wrong_performance', wrong.ticket, /ALTRA REPLICA/i, /La locandiera/],

@@ -127,6 +127,14 @@ describe('the visitor flow', () => {
     await checkPage(page, 'check-email');
     docShot('check-email', 'check-email');
     assert.equal(await seatsAvailable(stack, perf), seatsBefore - 2);
+    // A step still to do, not a success; and it survives a reload.
+    assert.equal(await page.locator('.message--ok').count(), 0, 'no green tick before anything is booked');
+    assert.match(await page.locator('main').innerText(), /Non è ancora prenotato/);
+    assert.match(await page.locator('main').innerText(), /fino alle \d{1,2}[:.]\d{2}/);
+    await page.reload();
+    await h1(page).filter({ hasText: 'Controlla la tua email' }).waitFor();
+    assert.match(await page.locator('main').innerText(), new RegExp(email.replace(/[.]/g, '\\.')));
+    assert.equal(await page.locator('#f-email').count(), 0, 'not an empty form after a reload');
 
     // The real email, in Italian (the page's language), with the link.
     const [msg] = await smtp.waitFor(email, 1);
@@ -197,6 +205,151 @@ describe('the visitor flow', () => {
     await tpage.locator('.ticket__status').filter({ hasText: 'Annullato' }).waitFor();
     assert.equal(await tpage.locator('img.qr').count(), 0, 'no QR on a cancelled ticket');
     await checkPage(tpage, 'ticket-cancelled');
+    assertClean(page);
+    assertClean(tpage);
+    await page.close();
+    await tpage.close();
+  });
+
+  test('manage my booking: give back 2 of 4 seats and see them free; the ticket again by email', async () => {
+    const perf = await makePerformance(stack, { capacity: 12, startsIn: '7 days' });
+    const email = visitor('party');
+    assert.equal((await book(stack, perf, { name: 'Carla Verdi', email, seats: 4 })).status, 201);
+    const token = confirmToken((await smtp.waitFor(email, 1))[0]);
+    const page = await newPage(browser);
+    await page.goto(`${stack.url}/confirm#${token}`);
+    await h1(page).filter({ hasText: 'Prenotazione confermata' }).waitFor();
+    await smtp.waitFor(email, 2);
+    assert.equal(await seatsAvailable(stack, perf), 8);
+    assert.match(await page.locator('.details').innerText(), /4 posti/);
+
+    await page.locator('#seats-select').selectOption('2');
+    await page.locator('#seats-button').click();
+    await page.locator('#manage-status').filter({ hasText: 'ora la prenotazione è per 2 posti' }).waitFor();
+    assert.match(await page.locator('.details').innerText(), /2 posti/);
+    assert.equal(await seatsAvailable(stack, perf), 10, 'the two seats are free at once');
+    await checkPage(page, 'manage-gave-back');
+
+    await page.locator('#resend-button').click();
+    await page.locator('#manage-status').filter({ hasText: 'inviato di nuovo il biglietto' }).waitFor();
+    const mails = await smtp.waitFor(email, 3);
+    assert.match(mails[2].parsed.subject, /^Il tuo biglietto/);
+    assertClean(page);
+    await page.close();
+  });
+
+  test('the booking form warns about a likely typo in the email domain, without blocking', async () => {
+    const perf = await makePerformance(stack, { capacity: 10, startsIn: '8 days' });
+    const page = await newPage(browser);
+    await page.goto(`${stack.url}/book/${perf}`);
+    await h1(page).filter({ hasText: 'Prenota i tuoi posti' }).waitFor();
+    await page.getByLabel('Nome e cognome').fill('Dario Fo');
+    await page.getByLabel('Email').fill('dario@gmial.com');
+    await page.getByLabel('Nome e cognome').focus();
+    await page.locator('#email-typo').filter({ hasText: 'Forse intendevi dario@gmail.com?' }).waitFor();
+    await checkPage(page, 'book-email-typo', { shots: false });
+    await page.locator('#email-typo-fix').click();
+    assert.equal(await page.locator('#f-email').inputValue(), 'dario@gmail.com');
+    assert.equal((await page.locator('#email-typo').innerText()).trim(), '');
+    await page.getByLabel('Email').fill('dario@hotmial.it');
+    await page.getByLabel('Nome e cognome').focus();
+    await page.locator('#email-typo').filter({ hasText: 'dario@hotmail.it' }).waitFor();
+    await page.getByLabel('Email').fill('dario@teatro');
+    await page.getByLabel('Nome e cognome').focus();
+    await page.locator('#email-typo').filter({ hasText: 'Manca qualcosa dopo il punto' }).waitFor();
+    // A warning only: an unusual but valid address books.
+    await page.getByLabel('Email').fill(visitor('typo').replace('example.org', 'exampel.org'));
+    await page.getByRole('button', { name: 'Prenota' }).click();
+    await h1(page).filter({ hasText: 'Controlla la tua email' }).waitFor();
+    assertClean(page);
+    await page.close();
+  });
+
+  test('the confirmation page speaks the reservation\'s language on a fresh browser', async () => {
+    const perf = await makePerformance(stack, { capacity: 10, startsIn: '8 days' });
+    const email = visitor('en');
+    assert.equal((await book(stack, perf, { name: 'Emma Stone', email, seats: 1, locale: 'en' })).status, 201);
+    const token = confirmToken((await smtp.waitFor(email, 1))[0]);
+    const fresh = await launch(); // another browser profile: nothing stored
+    const page = await newPage(fresh);
+    await page.goto(`${stack.url}/confirm#${token}`);
+    await h1(page).filter({ hasText: 'Booking confirmed' }).waitFor();
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+    // The visitor's own choice wins, and is remembered.
+    await switchLang(page, 'it');
+    await page.reload();
+    await h1(page).filter({ hasText: 'Prenotazione confermata' }).waitFor();
+    assertClean(page);
+    await fresh.close();
+  });
+
+  test('the moved performance: the email\'s link shows the new time', async () => {
+    const perf = await makePerformance(stack, { capacity: 10, startsIn: '8 days' });
+    const email = visitor('moved');
+    assert.equal((await book(stack, perf, { name: 'Gino Moved', email, seats: 1, locale: 'it' })).status, 201);
+    const token = confirmToken((await smtp.waitFor(email, 1))[0]);
+    assert.equal((await post(stack, '/api/reservations/confirm', { token })).status, 200);
+    await smtp.waitFor(email, 2);
+    const starts = await stack.psql(`SELECT to_json(date_trunc('minute', now() + interval '9 days 3 hours'))#>>'{}'`);
+    await stack.psql(`SELECT admin_update_performance(${perf}, NULL, NULL, '${starts}', NULL, NULL, NULL,
+      false, NULL, false, NULL, NULL, NULL, NULL, NULL)`);
+    const [, , moved] = await smtp.waitFor(email, 3);
+    assert.match(moved.parsed.subject, /^Cambio di programma/);
+    const link = /(http\S+\/shows\/[a-z0-9-]+)/.exec(moved.parsed.text)[1];
+    const page = await newPage(browser);
+    await page.goto(link);
+    const item = page.locator(`#perf-${perf}`);
+    await item.waitFor();
+    const hhmm = new Date(starts).toLocaleTimeString('it-IT', { timeZone: 'Europe/Rome', hour: '2-digit', minute: '2-digit' });
+    assert.ok((await item.innerText()).includes(hhmm), `the new time ${hhmm} on the show page`);
+    assertClean(page);
+    await page.close();
+  });
+
+  test('the footer tells the truth about retention and links the privacy page, in both languages', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${stack.url}/`);
+    const footer = page.locator('#site-footer');
+    await footer.locator('#privacy-link').waitFor();
+    assert.doesNotMatch(await footer.innerText(), /dopo lo spettacolo\.$/m);
+    assert.match(await footer.innerText(), /alcuni mesi dopo lo spettacolo/);
+    await footer.locator('#privacy-link').click();
+    await page.waitForURL(/\/privacy$/);
+    await page.locator('#privacy-retention').filter({ hasText: '180 giorni dopo lo spettacolo' }).waitFor();
+    assert.match(await page.locator('#privacy-retention').innerText(), /30 minuti/);
+    await switchLang(page, 'en');
+    await page.locator('#privacy-retention').filter({ hasText: 'deleted 180 days after the show' }).waitFor();
+    await switchLang(page, 'it');
+    await checkPage(page, 'privacy');
+    assertClean(page);
+    await page.close();
+  });
+
+  test('a performance the theatre cancelled: the ticket and the link say so, no QR, no calendar, no cancel', async () => {
+    const perf = await makePerformance(stack, { capacity: 20, startsIn: '6 days' });
+    const email = visitor('dark');
+    assert.equal((await book(stack, perf, { name: 'Bice Neri', email, seats: 2 })).status, 201);
+    const [msg] = await smtp.waitFor(email, 1);
+    const token = confirmToken(msg);
+    const c = await post(stack, '/api/reservations/confirm', { token });
+    assert.equal(c.status, 200, c.text);
+    await stack.psql(`SELECT admin_cancel_performance(${perf}, 'Sciopero.', NULL, NULL)`);
+
+    const tpage = await newPage(browser);
+    await tpage.goto(c.body.ticket.url);
+    await tpage.locator('.ticket__status').filter({ hasText: 'Replica annullata' }).waitFor();
+    assert.match(await tpage.locator('#perf-cancelled').innerText(), /annullata dal teatro/);
+    assert.equal(await tpage.locator('img.qr').count(), 0, 'no QR on a ticket of a cancelled performance');
+    assert.doesNotMatch(await tpage.locator('main').innerText(), /Valido/);
+    await checkPage(tpage, 'ticket-performance-cancelled');
+
+    const page = await newPage(browser);
+    await page.goto(`${stack.url}/confirm#${token}`);
+    await h1(page).filter({ hasText: 'Replica annullata' }).waitFor();
+    assert.match(await page.locator('main').innerText(), /Il teatro ha annullato questa replica/);
+    assert.doesNotMatch(await page.locator('main').innerText(), /i posti sono di nuovo disponibili/);
+    assert.equal(await page.locator('#add-to-calendar, #cancel-button, img.qr').count(), 0);
+    await checkPage(page, 'confirm-performance-cancelled');
     assertClean(page);
     assertClean(tpage);
     await page.close();

@@ -144,6 +144,37 @@ async function assertIntact({ booked, confirmed, statuses }, t, { exactlyOnce })
   if (exactlyOnce) assert.equal(duplicates, 0, 'every message delivered exactly once');
 }
 
+/**
+ * n confirmed bookings of a performance of their own, made before a
+ * drill, so the theatre can cancel or move it in the middle of one.
+ * Resolves {perf, emails}; their confirmation and ticket have arrived.
+ */
+async function audience(tag, n = 4) {
+  const perf = await makePerformance(stack, { capacity: 50 });
+  const emails = [];
+  for (let i = 0; i < n; i++) {
+    const email = `${tag}${i}x${process.pid}@drill.example.org`;
+    const b = await postJson(`/api/performances/${perf}/reservations`, { name: 'Drill Audience', email, seats: 1 });
+    assert.equal(b.status, 201, b.text);
+    const token = confirmToken((await smtp.waitFor(email, 1))[0]);
+    assert.equal((await postJson('/api/reservations/confirm', { token })).status, 200);
+    await smtp.waitFor(email, 2);
+    emails.push(email);
+  }
+  return { perf, emails };
+}
+
+/** Each of emails got the theatre's message matching subject: once, or at least once. */
+async function toldOnce({ emails }, subject, { exactlyOnce }) {
+  for (const e of emails) {
+    await waitFor(() => smtp.to(e).some((m) => subject.test(m.parsed.subject)),
+      { timeout: 60_000, what: `${e} to be told` });
+    const n = smtp.to(e).filter((m) => subject.test(m.parsed.subject)).length;
+    if (exactlyOnce) assert.equal(n, 1, `${e}: told ${n} times`);
+    else assert.ok(n >= 1);
+  }
+}
+
 before(async () => {
   smtp = await startSmtp();
   stack = await startStack({
@@ -171,6 +202,7 @@ describe('fault drills under a booking load', () => {
   });
 
   test('kill -9 of workers: multiwatch replaces them, nothing half-written', async (t) => {
+    const moved = await audience('km');
     const load = startLoad('k');
     const before0 = (await stack.pids()).workers;
     const killed = [];
@@ -182,6 +214,12 @@ describe('fault drills under a booking load', () => {
         process.kill(victim, 'SIGKILL');
         killed.push(victim);
       }
+      // The theatre moves a performance while workers die: its messages
+      // are queued with the move and sent by whichever worker survives.
+      if (i === 0) {
+        await stack.psql(`SELECT admin_update_performance(${moved.perf}, NULL, NULL,
+          now() + interval '11 days', NULL, NULL, NULL, false, NULL, false, NULL, NULL, NULL, NULL, NULL)`);
+      }
     }
     await new Promise((r) => setTimeout(r, 1000));
     const result = await load.stop();
@@ -191,6 +229,7 @@ describe('fault drills under a booking load', () => {
     }, { timeout: 20_000, what: 'multiwatch to replace every killed worker' });
     assert.equal(now.workers.length, 2);
     await assertIntact(result, t, { exactlyOnce: false });
+    await toldOnce(moved, /^Cambio di programma/, { exactlyOnce: false });
     stack.checkSanitizers();
   });
 
@@ -212,8 +251,11 @@ describe('fault drills under a booking load', () => {
   });
 
   test('SMTP relay down: the outbox keeps every message, each delivered once after', async (t) => {
+    const dark = await audience('sc');
     const load = startLoad('s');
     await smtp.stop();
+    // The theatre cancels a performance while the relay is down.
+    await stack.psql(`SELECT admin_cancel_performance(${dark.perf}, 'Drill', NULL, NULL)`);
     await new Promise((r) => setTimeout(r, SMTP_DOWN * 1000));
     const pending = Number(await stack.psql('SELECT count(*) FROM outbox WHERE sent_at IS NULL'));
     assert.ok(pending > 0, 'messages waited in the outbox');
@@ -221,6 +263,7 @@ describe('fault drills under a booking load', () => {
     await new Promise((r) => setTimeout(r, 1000));
     const result = await load.stop();
     await assertIntact(result, t, { exactlyOnce: true });
+    await toldOnce(dark, /^Spettacolo annullato/, { exactlyOnce: true });
   });
 
   test('nginx reload: no request dropped', async (t) => {

@@ -43,6 +43,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.login_delay_s, 60);
 	assert_int_equal(c.login_account_failures, 100);
 	assert_int_equal(c.argon2_concurrency, 2);
+	assert_string_equal(c.mail_reply_to, "");
 }
 
 static void test_overrides(void **state)
@@ -56,6 +57,7 @@ static void test_overrides(void **state)
 		"BOXOFFICE_SMTP_STARTTLS", "on",
 		"BOXOFFICE_MAIL_BACKEND", "file",
 		"BOXOFFICE_PUBLIC_URL", "https://tickets.example.org",
+		"BOXOFFICE_MAIL_REPLY_TO", "Teatro del Ponte <info@teatro.example>",
 		"BOXOFFICE_POOL_SIZE_TYPO", "x",
 		"BOXOFFICE_PENDING_SEATS_PER_NETWORK", "1000",
 		"BOXOFFICE_MAIL_PER_RECIPIENT_DAY", "2",
@@ -75,6 +77,8 @@ static void test_overrides(void **state)
 	assert_int_equal(c.pending_net_seats, 1000);
 	assert_int_equal(c.mail_per_day, 2);
 	assert_int_equal(c.login_delay_s, 5);
+	assert_string_equal(c.mail_reply_to,
+			    "Teatro del Ponte <info@teatro.example>");
 }
 
 static void test_rejects(void **state)
@@ -93,6 +97,8 @@ static void test_rejects(void **state)
 		{"BOXOFFICE_SMTP_STARTTLS", "maybe", "BOXOFFICE_SMTP_STARTTLS"},
 		{"BOXOFFICE_MAIL_BACKEND", "carrier-pigeon", "BOXOFFICE_MAIL_BACKEND"},
 		{"BOXOFFICE_PUBLIC_URL", "ftp://x", "BOXOFFICE_PUBLIC_URL"},
+		{"BOXOFFICE_MAIL_REPLY_TO", "not an address", "BOXOFFICE_MAIL_REPLY_TO"},
+		{"BOXOFFICE_MAIL_REPLY_TO", "Name <a@>", "BOXOFFICE_MAIL_REPLY_TO"},
 		{"BOXOFFICE_PUBLIC_URL", "http://x/", "BOXOFFICE_PUBLIC_URL"},
 		{"BOXOFFICE_LOG_LEVEL", "loud", "BOXOFFICE_LOG_LEVEL"},
 		{"BOXOFFICE_PENDING_PERCENT_PER_NETWORK", "101",

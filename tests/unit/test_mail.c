@@ -436,7 +436,7 @@ static void test_address(void **state)
 static void test_render_invalid(void **state)
 {
 	(void)state;
-	enum { SUBJ, TO, TO_NAME, FROM, TEXT_, HTML_, FILE_, CTYPE, CID };
+	enum { SUBJ, TO, TO_NAME, FROM, REPLY, TEXT_, HTML_, FILE_, CTYPE, CID };
 	static const struct {
 		int field;
 		const char *value;
@@ -456,6 +456,9 @@ static void test_render_invalid(void **state)
 		{FROM, "Teatro <boxoffice>"},
 		{FROM, "Teatro \xe2\x82 <boxoffice@example.org>"},
 		{FROM, NULL},
+		{REPLY, "Teatro\r\nBcc: x@example.com <a@example.org>"},
+		{REPLY, "not an address"},
+		{REPLY, "Teatro <a@>"},
 		{TEXT_, "overlong \xc0\xaf"},
 		{TEXT_, NULL},
 		{HTML_, "surrogate \xed\xa0\x80"},
@@ -494,6 +497,7 @@ static void test_render_invalid(void **state)
 		case TO: mm.to = cases[i].value; break;
 		case TO_NAME: mm.to_name = cases[i].value; break;
 		case FROM: mm.from = cases[i].value; break;
+		case REPLY: mm.reply_to = cases[i].value; break;
 		case TEXT_: mm.text = cases[i].value; break;
 		case HTML_: mm.html = cases[i].value; break;
 		case FILE_: at2[1].filename = cases[i].value; break;
@@ -734,6 +738,18 @@ static void test_render_names(void **state)
 				    cases[i].want_from);
 		assert_string_equal(header(b.data, "To", v, sizeof(v)),
 				    cases[i].want_to);
+		/* The From forms make a Reply-To alike; none without one. */
+		assert_null(header(b.data, "Reply-To", v, sizeof(v)));
+		m.reply_to = cases[i].from;
+		buf_init(&b, a, 64);
+		assert_int_equal(mail_render(&b, &m), 0);
+		check_lines(b.data, b.len);
+		assert_string_equal(header(b.data, "Reply-To", v, sizeof(v)),
+				    cases[i].want_from);
+		m.reply_to = "";
+		buf_init(&b, a, 64);
+		assert_int_equal(mail_render(&b, &m), 0);
+		assert_null(header(b.data, "Reply-To", v, sizeof(v)));
 	}
 	arena_free(a);
 }

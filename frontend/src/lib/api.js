@@ -6,8 +6,9 @@
 import { setTimeZone } from './format.js';
 
 export class ApiError extends Error {
-  constructor(status, error) {
+  constructor(status, error, body = null) {
     super(error?.message ?? `HTTP ${status}`);
+    this.body = body; // the whole answer, e.g. the reservation next to a 409 cancelled
     this.status = status;
     this.code = error?.code ?? (status ? 'http_error' : 'network_error');
     this.fields = error?.fields ?? {};
@@ -51,7 +52,7 @@ export async function api(path, { method = 'GET', body, signal } = {}) {
     }
   }
   if (!res.ok) {
-    throw new ApiError(res.status, data?.error ?? { code: res.status === 429 ? 'rate_limited' : 'http_error' });
+    throw new ApiError(res.status, data?.error ?? { code: res.status === 429 ? 'rate_limited' : 'http_error' }, data);
   }
   return data;
 }

@@ -22,6 +22,19 @@ function stored() {
 let current = LANGS.includes(stored()) ? stored() : 'it';
 document.documentElement.lang = current;
 
+/** Has this browser chosen a language (with the switch)? */
+export function langChosen() {
+  return LANGS.includes(stored());
+}
+
+/** Show the page in l without remembering it as the visitor's choice. */
+export function useLang(l) {
+  if (!LANGS.includes(l) || l === current) return;
+  current = l;
+  document.documentElement.lang = l;
+  for (const fn of listeners) fn(l);
+}
+
 export function lang() {
   return current;
 }

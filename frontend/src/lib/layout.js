@@ -55,7 +55,8 @@ function renderFooter(el) {
   replace(el,
     h('div', { class: 'site-footer__inner' },
       h('p', {}, t('company.address')),
-      h('p', { class: 'muted' }, t('footer.privacy'))));
+      h('p', { class: 'muted' }, t('footer.privacy'), ' ',
+        h('a', { href: '/privacy', id: 'privacy-link' }, t('footer.privacy_link')))));
 }
 
 export function setTitle(...parts) {

@@ -10,6 +10,7 @@ const STATUS = {
   pending: ['closed', 'clock'],
   expired: ['closed', 'clock'],
   cancelled: ['cancelled', 'cross'],
+  perf_cancelled: ['cancelled', 'ban'],
 };
 
 export function statusPill(status) {

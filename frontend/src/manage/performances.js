@@ -155,15 +155,23 @@ export async function performanceDetail(el, ctx) {
     h('section', { class: 'msection', 'aria-labelledby': 'settings-title' },
       h('h2', { id: 'settings-title' }, t('p.settings')),
       settings,
+      cancelled ? null : h('p', { class: 'muted', id: 'perf-move-hint' }, t('p.move_hint', { n: p.counts.confirmed })),
       cancelled ? null : twoStep({
         id: 'perf-cancel',
         label: t('p.cancel'),
-        ask: t('p.cancel_ask'),
+        // Who will be told, before anything happens: every pending and
+        // confirmed booking, one email each (docs/API.md, "Who is told").
+        ask: [t('p.cancel_ask', { n: p.counts.pending + p.counts.confirmed }), ' ',
+          t('p.cancel_seats', { n: p.counts.seats_pending + p.counts.seats_confirmed })],
+        extra: () => h('p', {},
+          h('label', { for: 'perf-cancel-message' }, t('p.cancel_message')),
+          h('textarea', { id: 'perf-cancel-message', rows: 3, maxlength: 2000 })),
         yes: t('p.cancel_yes'),
         cls: 'btn btn--secondary btn--danger-outline',
         onConfirm: async () => {
-          await ctx.api(`/admin/performances/${id}/cancel`, { method: 'POST' });
-          ctx.go(`/manage/performances/${id}`, t('p.cancelled'));
+          const message = document.getElementById('perf-cancel-message')?.value.trim() ?? '';
+          const r = await ctx.api(`/admin/performances/${id}/cancel`, { method: 'POST', body: message ? { message } : {} });
+          ctx.go(`/manage/performances/${id}`, t('p.cancelled', { n: r.notified ?? 0 }));
         },
       })));
   await reservations(bookings, ctx, p, status);

@@ -129,7 +129,7 @@ export function table({ caption, columns, rows, empty = t('m.none'), id }) {
 }
 
 /** A button that asks once more before doing something destructive. */
-export function twoStep({ label, ask, yes, onConfirm, cls = 'btn btn--secondary', id, ariaLabel }) {
+export function twoStep({ label, ask, yes, onConfirm, cls = 'btn btn--secondary', id, ariaLabel, extra = null }) {
   const box = h('div', { class: 'two-step' });
   const first = h('button', { type: 'button', class: cls, id, 'aria-label': ariaLabel, onclick: () => open() }, label);
   replace(box, first);
@@ -149,7 +149,7 @@ export function twoStep({ label, ask, yes, onConfirm, cls = 'btn btn--secondary'
       type: 'button', class: 'btn btn--secondary', onclick: () => { replace(box, first); first.focus(); },
     }, t('m.no'));
     replace(box, h('div', { class: 'confirm-box', role: 'group', 'aria-label': label },
-      h('p', {}, ask), h('p', { class: 'actions' }, yesBtn, noBtn)));
+      h('p', {}, ask), typeof extra === 'function' ? extra() : extra, h('p', { class: 'actions' }, yesBtn, noBtn)));
     noBtn.focus();
   }
   return box;

@@ -13,6 +13,7 @@ import { time } from '../lib/format.js';
 import { lang, t } from '../lib/i18n.js';
 import { errorText, loading, messagePage, mount, setTitle } from '../lib/layout.js';
 import { bookable, perfSummary } from '../lib/show-bits.js';
+import { emailTypo } from '../lib/email-typo.js';
 
 const id = location.pathname.replace(/^\/book\//, '').replace(/\/$/, '');
 const FIELDS = ['name', 'email', 'seats', 'phone', 'notes'];
@@ -20,6 +21,23 @@ const FIELDS = ['name', 'email', 'seats', 'phone', 'notes'];
 let perf = null;
 let loadError = null;
 let sent = null; // {email, seats, expires_at} after a 201
+
+// "Check your email" survives a reload: the booking is kept in this tab's
+// page storage until its hold ends (no token: the 201 carries none).
+const SENT_KEY = `bo.sent.${location.pathname}`;
+function keepSent(s) {
+  try {
+    sessionStorage.setItem(SENT_KEY, JSON.stringify(s));
+  } catch {
+    // storage disabled: a reload shows the form again
+  }
+}
+try {
+  const s = JSON.parse(sessionStorage.getItem(SENT_KEY) ?? 'null');
+  if (s && Date.parse(s.expires_at) > Date.now()) sent = s;
+} catch {
+  sent = null;
+}
 const values = { name: '', email: '', seats: '1', phone: '', notes: '' };
 let errors = {}; // field -> API field code
 let formError = null; // text for the whole form
@@ -50,10 +68,13 @@ function render(main) {
   }
   if (sent) {
     setTitle(t('sent.title'));
+    // A step still to do, not a success: nothing is booked until the link
+    // in the email is opened.
     replace(main, messagePage({
-      kind: 'ok',
+      kind: 'info',
       title: t('sent.title'),
       text: [
+        t('sent.not_yet'),
         t('sent.text', { email: sent.email }),
         t('sent.hold', { seats: t('seats', { n: sent.seats }), time: time(sent.expires_at) }),
         t('sent.spam'),
@@ -112,6 +133,34 @@ function field(name, label, control, hint) {
     h('p', { class: 'field-error', id: `f-${name}-err` }));
 }
 
+let emailLeft = false; // the visitor has left the email field once
+
+// The email field, with a warning (never a block) for a likely typo in
+// its domain, checked when the visitor leaves the field.
+function emailField() {
+  const input = h('input', {
+    class: 'input', type: 'email', autocomplete: 'email', inputmode: 'email', spellcheck: 'false',
+    maxlength: 254, required: true, value: values.email,
+  });
+  const warn = h('p', { class: 'hint hint--warn', id: 'email-typo', role: 'status' });
+  const check = () => {
+    const typo = emailTypo(values.email.trim());
+    if (!typo) return replace(warn);
+    if (typo.kind === 'tld') return replace(warn, t('book.email_tld'));
+    return replace(warn, t('book.email_typo', { email: typo.suggestion }), ' ',
+      h('button', {
+        type: 'button', class: 'btn btn--small btn--secondary', id: 'email-typo-fix',
+        onclick: () => { input.value = typo.suggestion; values.email = typo.suggestion; replace(warn); input.focus(); },
+      }, t('book.email_typo_fix')));
+  };
+  input.addEventListener('blur', () => { emailLeft = true; check(); });
+  // Re-rendered (a language switch): the warning stays.
+  if (emailLeft) check();
+  const f = field('email', t('book.email'), input, t('book.email_hint'));
+  f.append(warn);
+  return f;
+}
+
 function form() {
   const n = maxSeats();
   if (Number(values.seats) > n) values.seats = String(n);
@@ -124,10 +173,7 @@ function form() {
     field('name', t('book.name'), h('input', {
       class: 'input', type: 'text', autocomplete: 'name', maxlength: 200, required: true, value: values.name,
     })),
-    field('email', t('book.email'), h('input', {
-      class: 'input', type: 'email', autocomplete: 'email', inputmode: 'email', spellcheck: 'false',
-      maxlength: 254, required: true, value: values.email,
-    }), t('book.email_hint')),
+    emailField(),
     field('seats', t('book.seats'), seats),
     field('phone', t('book.phone'), h('input', {
       class: 'input', type: 'tel', autocomplete: 'tel', maxlength: 60, value: values.phone,
@@ -226,6 +272,7 @@ async function submit(event) {
   try {
     const r = await api(`/api/performances/${id}/reservations`, { method: 'POST', body });
     sent = { email: body.email, seats: r.reservation.seats, expires_at: r.reservation.expires_at };
+    keepSent(sent);
     setSending(false);
     app.redraw();
     focus(document.getElementById('message-title'));

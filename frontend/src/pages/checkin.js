@@ -159,6 +159,7 @@ const RESULT = {
   wrong_performance: ['warn', 'swap'],
   not_confirmed: ['bad', 'clock'],
   cancelled: ['bad', 'ban'],
+  performance_cancelled: ['bad', 'ban'],
   unknown_ticket: ['bad', 'question'],
   error: ['bad', 'alert'],
 };

@@ -6,19 +6,21 @@ import '../styles/base.css';
 import '../strings/public.js';
 import { api } from '../lib/api.js';
 import { focus, h, icon, replace } from '../lib/dom.js';
-import { t } from '../lib/i18n.js';
+import { langChosen, t, useLang } from '../lib/i18n.js';
 import { errorText, loading, messagePage, mount, setTitle } from '../lib/layout.js';
 import { codeLine, details, qrBlock, statusPill, tokenOf } from '../lib/ticket-view.js';
 import { TOKEN_RE } from '../lib/token.js';
 
 const token = decodeURIComponent(location.hash.slice(1)).trim();
 
-let phase = 'working'; // working | confirmed | cancelled | invalid | expired | closed | started | error
+let phase = 'working'; // working | confirmed | cancelled | perf_cancelled | invalid | expired | closed | started | error
 let res = null; // the confirm response
 let error = null;
 let asking = false;
 let cancelling = false;
 let cancelError = null;
+let manageNote = null; // {text, error} after giving back seats or a resend
+let managing = false;
 
 function render(main) {
   switch (phase) {
@@ -36,6 +38,10 @@ function render(main) {
       return page(main, 'info', 'confirm.started_title', 'confirm.started_text');
     case 'cancelled':
       return page(main, 'gone', 'confirm.cancelled_title', 'confirm.cancelled_text', true);
+    case 'perf_cancelled':
+      // The theatre's decision, not the visitor's: say so, and no QR,
+      // calendar or cancel button.
+      return page(main, 'gone', 'confirm.perf_cancelled_title', 'confirm.perf_cancelled_text', true);
     case 'error':
       setTitle(t('error.title'));
       replace(main, messagePage({
@@ -87,7 +93,60 @@ function renderConfirmed(main) {
         }, icon('calendar'), t('confirm.calendar')),
         h('a', { class: 'btn btn--secondary', href: res.ticket.url }, t('confirm.open_ticket'))),
       codeLine(tokenOf(res.ticket.url)),
+      manageArea(r),
       cancelArea()));
+}
+
+// Manage my booking: give back some seats (a party of 4 becomes 2), or
+// have the ticket email sent again.
+function manageArea(r) {
+  const note = h('p', { id: 'manage-status', role: 'status', class: manageNote?.error ? 'alert' : 'notice notice--ok' },
+    manageNote?.text ?? '');
+  const fewer = [];
+  for (let n = Math.max(1, r.seats_admitted); n < r.seats; n += 1) fewer.push(n);
+  const select = h('select', { id: 'seats-select', class: 'input' },
+    fewer.map((n) => h('option', { value: String(n) }, t('seats', { n }))));
+  return h('section', { class: 'manage-booking', 'aria-labelledby': 'manage-title' },
+    h('h2', { id: 'manage-title' }, t('manage.title')),
+    fewer.length ? h('p', { class: 'actions' },
+      h('label', { for: 'seats-select' }, t('manage.fewer')), ' ', select, ' ',
+      h('button', {
+        type: 'button', class: 'btn btn--secondary', id: 'seats-button', disabled: managing,
+        onclick: () => giveBack(Number(select.value)),
+      }, t('manage.give_back'))) : null,
+    h('p', { class: 'actions' },
+      h('button', { type: 'button', class: 'btn btn--secondary', id: 'resend-button', disabled: managing, onclick: resend },
+        t('manage.resend'))),
+    note);
+}
+
+async function manageCall(path, body, ok) {
+  managing = true;
+  app.redraw();
+  try {
+    const out = await api(path, { method: 'POST', body: { token, ...body } });
+    manageNote = { text: ok(out) };
+  } catch (err) {
+    manageNote = {
+      error: true,
+      text: err.code === 'too_many_resends' ? t('manage.too_many')
+        : err.code === 'checked_in' ? t('confirm.checked_in') : errorText(err),
+    };
+  }
+  managing = false;
+  app.redraw();
+  document.getElementById('manage-status')?.focus();
+}
+
+function giveBack(seats) {
+  return manageCall('/api/reservations/seats', { seats }, (out) => {
+    res.reservation.seats = out.reservation.seats;
+    return t('manage.given_back', { seats: t('seats', { n: out.reservation.seats }) });
+  });
+}
+
+function resend() {
+  return manageCall('/api/reservations/resend', {}, () => t('manage.resent'));
 }
 
 // The server's calendar file, the one the ticket email carries.
@@ -127,8 +186,8 @@ async function cancel() {
   app.redraw();
   document.getElementById('cancel-yes')?.focus();
   try {
-    await api('/api/reservations/cancel', { method: 'POST', body: { token } });
-    phase = 'cancelled';
+    const r = await api('/api/reservations/cancel', { method: 'POST', body: { token } });
+    phase = r.reservation.cancelled_by === 'theatre' ? 'perf_cancelled' : 'cancelled';
     cancelling = false;
     asking = false;
     app.redraw();
@@ -153,9 +212,10 @@ async function confirm() {
   app.redraw();
   try {
     res = await api('/api/reservations/confirm', { method: 'POST', body: { token } });
-    phase = 'confirmed';
+    phase = res.reservation.performance.status === 'cancelled' ? 'perf_cancelled' : 'confirmed';
   } catch (err) {
     error = err;
+    if (err.body?.reservation) res = { reservation: err.body.reservation };
     phase = {
       invalid_token: 'invalid',
       not_found: 'invalid',
@@ -164,7 +224,11 @@ async function confirm() {
       booking_closed: 'closed',
       performance_started: 'started',
     }[err.code] ?? 'error';
+    if (phase === 'cancelled' && (err.error.cancelled_by === 'theatre'
+        || res?.reservation?.performance?.status === 'cancelled')) phase = 'perf_cancelled';
   }
+  // The reservation's language, unless this browser chose one.
+  if (!langChosen() && res?.reservation?.locale) useLang(res.reservation.locale);
   app.redraw();
   focus(document.getElementById(phase === 'confirmed' ? 'ticket-title' : 'message-title'));
 }

@@ -37,7 +37,10 @@ function render(main) {
     replace(main, loading());
     return;
   }
-  const valid = ticket.status === 'confirmed';
+  // A cancelled performance voids every ticket of it, whatever the
+  // ticket's own state: say so plainly, and show no QR.
+  const perfCancelled = ticket.performance.status === 'cancelled';
+  const valid = ticket.status === 'confirmed' && !perfCancelled;
   setTitle(t('ticket.title'), ticket.show.title);
   const admitted = ticket.seats_admitted > 0 && ticket.checked_in_at
     ? h('p', { class: 'alert alert--info', role: 'status' }, t('ticket.checked_in', {
@@ -47,18 +50,19 @@ function render(main) {
   replace(main,
     h('section', { class: 'ticket', 'aria-labelledby': 'ticket-title' },
       h('div', { class: 'ticket__head' },
-        h('p', { class: 'ticket__status' }, statusPill(ticket.status)),
+        h('p', { class: 'ticket__status' }, statusPill(perfCancelled ? 'perf_cancelled' : ticket.status)),
         h('p', { class: 'muted' }, t('ticket.title')),
         h('h1', { id: 'ticket-title', tabindex: '-1' }, ticket.show.title)),
       admitted,
-      ticket.status === 'pending' ? h('p', { class: 'alert alert--info' }, t('ticket.pending_text')) : null,
+      perfCancelled ? h('p', { class: 'alert', role: 'status', id: 'perf-cancelled' }, t('ticket.perf_cancelled_text')) : null,
+      ticket.status === 'pending' && !perfCancelled ? h('p', { class: 'alert alert--info' }, t('ticket.pending_text')) : null,
       valid ? qrBlock(ticket) : null,
       valid ? h('p', { class: 'qr-help' }, t('confirm.qr_help')) : null,
       details({
         starts_at: ticket.performance.starts_at,
         venue: ticket.venue,
         seats: ticket.seats,
-        status: ticket.status,
+        status: perfCancelled ? 'perf_cancelled' : ticket.status,
       }),
       valid ? codeLine(token) : null,
       h('p', { class: 'actions' }, h('a', { class: 'btn btn--secondary', href: `/shows/${ticket.show.slug}` }, ticket.show.title))));
