@@ -298,7 +298,7 @@ static void ticket_html(struct buf *htm, bool it, const struct ticket_words *w,
 	buf_puts(htm, "\">");
 	html(htm, it ? "Gestisci la prenotazione" : "Manage the booking");
 	buf_puts(htm, "</a></p>");
-	footer(htm->arena, text, htm, b, it);
+	footer(htm->arena, text, htm, b, it, true);
 	buf_puts(htm, "</body></html>\n");
 }
 
