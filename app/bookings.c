@@ -93,8 +93,14 @@ static const char SQL_BOOK[] =
 	"SELECT o_result, o_reservation_id, o_seats_available,"
 	" to_json(o_expires_at)#>>'{}'"
 	" FROM book($1::bigint, $2::integer, $3, $4, $5, $6, $7, $8::bytea,"
-	" $9::bytea, $10::integer, $11, $12, $13::integer, $14::integer,"
-	" $15::integer, $16::integer, $17::integer)";
+	" $9::bytea, $10::integer, $11, $12)";
+
+/* The abuse caps, decided under the locks of the client network and the
+ * email before the seat transaction (sql/014_caps_locks.sql). */
+enum { CAPS_RESULT };
+static const char SQL_BOOK_CAPS[] =
+	"SELECT book_caps($1::bigint, $2::integer, $3,"
+	" $4, $5::integer, $6::integer, $7::integer, $8::integer, $9::integer)";
 
 enum { CONFIRM_RESULT, CONFIRM_RESERVATION_ID, CONFIRM_SEATS_AVAILABLE };
 static const char SQL_CONFIRM[] =
@@ -317,6 +323,42 @@ static int new_booking(struct http_req *req, struct http_res *res,
 	return 0;
 }
 
+/* Take the locks of the client network and the email and decide the
+ * abuse caps: 0 (the locks are held: release them with db_unlock_all
+ * whatever follows), or the status answered. */
+static int book_caps(struct http_req *req, struct http_res *res,
+		     struct db_conn *c, int64_t perf,
+		     const struct booking_input *bi)
+{
+	const struct outcome *o;
+	enum db_status st;
+	struct db_params p;
+	PGresult *r;
+
+	db_params_init(&p);
+	db_param_int(&p, perf);
+	db_param_int(&p, bi->seats);
+	db_param(&p, bi->email);
+	db_param(&p, app_client_net(req));
+	db_param_int(&p, app.cfg.pending_net_seats);
+	db_param_int(&p, app.cfg.pending_net_percent);
+	db_param_int(&p, app.cfg.pending_email_seats);
+	db_param_int(&p, app.cfg.mail_per_day);
+	db_param_int(&p, app.cfg.pending_net_day);
+	if (p.failed)
+		return app_internal_error(res);
+	st = db_exec(c, req->arena, SQL_BOOK_CAPS, p.n, p.v, &r);
+	/* Even a failed call may have taken a lock: count both, so the
+	 * caller's unlock (or the pool's) releases whatever is held. */
+	db_locks_taken(c, 2);
+	if (st != DB_OK)
+		return app_db_error(res, st);
+	if (PQntuples(r) != 1)
+		return app_internal_error(res);
+	return app_outcome(res, OUTCOMES(book_outcomes),
+			   db_val(r, 0, CAPS_RESULT), NULL, &o);
+}
+
 int bookings_create(struct http_req *req, struct http_res *res)
 {
 	char confirm_hash[TOK_HASH_HEX_LEN + 1], ticket_hash[TOK_HASH_HEX_LEN + 1];
@@ -364,13 +406,11 @@ int bookings_create(struct http_req *req, struct http_res *res)
 	db_param_int(&p, app.cfg.hold_minutes);
 	db_param(&p, mail.data);
 	db_param(&p, app_client_net(req));
-	db_param_int(&p, app.cfg.pending_net_seats);
-	db_param_int(&p, app.cfg.pending_net_percent);
-	db_param_int(&p, app.cfg.pending_email_seats);
-	db_param_int(&p, app.cfg.mail_per_day);
-	db_param_int(&p, app.cfg.pending_net_day);
-	if ((status = app_call(req, res, c, in.performance_id, SQL_BOOK, &p,
-			       &r)) != 0 ||
+	if ((status = book_caps(req, res, c, in.performance_id, &bi)) == 0)
+		status = app_call(req, res, c, in.performance_id, SQL_BOOK,
+				  &p, &r);
+	db_unlock_all(c, req->arena);
+	if (status != 0 ||
 	    (status = app_outcome(res, OUTCOMES(book_outcomes),
 				  db_val(r, 0, BOOK_RESULT),
 				  db_val(r, 0, BOOK_SEATS_AVAILABLE), &o)) != 0)

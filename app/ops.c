@@ -59,6 +59,7 @@ void ops_publish_pool(void)
 	g.pool_waiting = (uint64_t)s.waiting;
 	g.retries = s.retries;
 	g.reconnects = s.reconnects;
+	g.gave_up = s.gave_up;
 	metrics_publish(&g);
 }
 

@@ -63,6 +63,14 @@ int app_db_error(struct http_res *res, enum db_status st)
 	if (st == DB_UNAVAILABLE)
 		return http_error(res, 503, "unavailable",
 				  "the database is not available, try again shortly");
+	if (st == DB_RETRY) {
+		/* Still colliding after every retry: nothing was written, and
+		 * the same request a moment later normally goes through. */
+		http_res_header(res, "Retry-After", "1");
+		return http_error(res, 503, "busy",
+				  "too many requests at once, please try again "
+				  "in a moment");
+	}
 	return app_internal_error(res);
 }
 

@@ -48,8 +48,9 @@ struct db_conn *app_db_wait(struct http_req *req, int timeout_ms);
  */
 const char *app_client_net(struct http_req *req);
 
-/* Answer a failed db status (never DB_OK): 503 for DB_UNAVAILABLE, else
- * 500. Returns the status answered. */
+/* Answer a failed db status (never DB_OK): 503 unavailable for
+ * DB_UNAVAILABLE, 503 busy with Retry-After for DB_RETRY (a transaction
+ * that collided on every attempt), else 500. Returns the status answered. */
 int app_db_error(struct http_res *res, enum db_status st);
 
 /* Answer 500 internal_error (a bug, or out of memory). Returns 500. */

@@ -47,6 +47,7 @@ struct db_pool {
 	struct db_conn *free;
 	struct db_conn *conns;
 	atomic_uint_fast64_t retries;
+	atomic_uint_fast64_t gave_up;
 	atomic_uint_fast64_t reconnects;
 };
 
@@ -79,6 +80,7 @@ struct db_pool *db_pool_new(const char *conninfo, int size)
 		p->free = &p->conns[i];
 	}
 	atomic_init(&p->retries, 0);
+	atomic_init(&p->gave_up, 0);
 	atomic_init(&p->reconnects, 0);
 	return p;
 }
@@ -106,6 +108,7 @@ void db_pool_stats(struct db_pool *p, struct db_pool_stats *out)
 	pthread_mutex_unlock(&p->mu);
 	out->retries = atomic_load(&p->retries);
 	out->reconnects = atomic_load(&p->reconnects);
+	out->gave_up = atomic_load(&p->gave_up);
 }
 
 static void drop(struct db_conn *c)
@@ -439,14 +442,17 @@ enum db_status db_tx(struct db_conn *c, struct arena *a, db_tx_fn fn,
 	}
 	if (attempts != NULL)
 		*attempts = n < TX_MAX_ATTEMPTS ? n + 1 : n;
-	if (st == DB_RETRY)
+	if (st == DB_RETRY) {
+		atomic_fetch_add(&c->pool->gave_up, 1);
 		log_event(LOG_WARN, NULL, "db_tx_gave_up",
 			  "serialization failures on %d attempts", n);
+	}
 	return st;
 }
 
 static const char SQL_LOCK[] = "SELECT pg_advisory_lock($1::bigint)";
 static const char SQL_UNLOCK[] = "SELECT pg_advisory_unlock($1::bigint)";
+static const char SQL_UNLOCK_ALL[] = "SELECT pg_advisory_unlock_all()";
 
 enum db_status db_lock(struct db_conn *c, struct arena *a, int64_t key)
 {
@@ -471,6 +477,19 @@ void db_unlock(struct db_conn *c, struct arena *a, int64_t key)
 	    db_exec(c, a, SQL_UNLOCK, 1, params, NULL) == DB_OK)
 		c->nlocks--;
 	/* On failure nlocks stays > 0 and db_release unlocks all. */
+}
+
+void db_locks_taken(struct db_conn *c, int n)
+{
+	c->nlocks += n;
+}
+
+void db_unlock_all(struct db_conn *c, struct arena *a)
+{
+	if (c->nlocks > 0 &&
+	    db_exec(c, a, SQL_UNLOCK_ALL, 0, NULL, NULL) == DB_OK)
+		c->nlocks = 0;
+	/* On failure nlocks stays > 0 and db_release tries again. */
 }
 
 void db_params_init(struct db_params *p)

@@ -36,6 +36,7 @@ struct db_pool_stats {
 	int waiting;
 	uint64_t retries;	/* serialization retries, all time */
 	uint64_t reconnects;
+	uint64_t gave_up;	/* transactions still colliding after every try */
 };
 
 /*
@@ -101,6 +102,16 @@ enum db_status db_command(struct db_conn *c, const char *sql);
  */
 enum db_status db_lock(struct db_conn *c, struct arena *a, int64_t key);
 void db_unlock(struct db_conn *c, struct arena *a, int64_t key);
+
+/*
+ * A statement that took n session advisory locks itself (a SQL function
+ * that locks, then reads with fresh snapshots): count them like db_lock's,
+ * so that db_release drops them if nobody else does.
+ */
+void db_locks_taken(struct db_conn *c, int n);
+
+/* Release every session advisory lock the connection holds. */
+void db_unlock_all(struct db_conn *c, struct arena *a);
 
 /*
  * A statement's text parameters, built in order, for calls too long to

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #define SLOTS 64		/* slot 0 keeps what retired processes counted */
-#define MAGIC 0x626f7831U	/* "box1": bump when the layout changes */
+#define MAGIC 0x626f7832U	/* "box2": bump when the layout changes */
 
 static const int statuses[] = {200, 201, 204, 302, 400, 401, 403, 404, 405,
 			       409, 413, 415, 422, 429, 500, 502, 503, 0};
@@ -32,7 +32,7 @@ struct slot {
 	atomic_uint_fast64_t count[METRICS_ROUTES][NSTATUS];
 	atomic_uint_fast64_t bucket[METRICS_ROUTES][NBUCKET];
 	atomic_uint_fast64_t sum_us[METRICS_ROUTES];
-	atomic_uint_fast64_t gauge[5];	/* struct metrics_gauges order */
+	atomic_uint_fast64_t gauge[6];	/* struct metrics_gauges order */
 };
 
 struct shared {
@@ -108,9 +108,11 @@ static void retire(struct slot *from)
 		atomic_fetch_add(&to->sum_us[r],
 				 atomic_exchange(&from->sum_us[r], 0));
 	}
-	/* Retries and reconnects are counters too; pool gauges are not. */
-	atomic_fetch_add(&to->gauge[3], atomic_exchange(&from->gauge[3], 0));
-	atomic_fetch_add(&to->gauge[4], atomic_exchange(&from->gauge[4], 0));
+	/* Retries, reconnects and give-ups are counters too; pool gauges
+	 * are not. */
+	for (int g = 3; g < 6; g++)
+		atomic_fetch_add(&to->gauge[g],
+				 atomic_exchange(&from->gauge[g], 0));
 	for (int g = 0; g < 3; g++)
 		atomic_store(&from->gauge[g], 0);
 }
@@ -170,6 +172,7 @@ void metrics_publish(const struct metrics_gauges *g)
 	atomic_store(&mine->gauge[2], g->pool_waiting);
 	atomic_store(&mine->gauge[3], g->retries);
 	atomic_store(&mine->gauge[4], g->reconnects);
+	atomic_store(&mine->gauge[5], g->gave_up);
 }
 
 /* Slots that count: the retired one and those of live processes. */
@@ -299,10 +302,15 @@ void metrics_render(struct buf *out, const char *const *names, size_t n)
 		   "# HELP boxoffice_db_connects_total Connections opened "
 		   "(first use and reconnects).\n"
 		   "# TYPE boxoffice_db_connects_total counter\n"
-		   "boxoffice_db_connects_total %llu\n",
+		   "boxoffice_db_connects_total %llu\n"
+		   "# HELP boxoffice_db_busy_total Transactions that were "
+		   "still colliding after every retry (answered 503 busy).\n"
+		   "# TYPE boxoffice_db_busy_total counter\n"
+		   "boxoffice_db_busy_total %llu\n",
 		   workers, (unsigned long long)sum_gauge(0),
 		   (unsigned long long)sum_gauge(1),
 		   (unsigned long long)sum_gauge(2),
 		   (unsigned long long)sum_gauge(3),
-		   (unsigned long long)sum_gauge(4));
+		   (unsigned long long)sum_gauge(4),
+		   (unsigned long long)sum_gauge(5));
 }

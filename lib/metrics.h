@@ -22,6 +22,7 @@ struct buf;
 struct metrics_gauges {
 	uint64_t pool_size, pool_in_use, pool_waiting;
 	uint64_t retries, reconnects;	/* counters, all time */
+	uint64_t gave_up;		/* transactions answered 503 busy */
 };
 
 /*
