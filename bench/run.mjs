@@ -157,6 +157,7 @@ const env = {
   // the booking scripts name a visitor's address in X-Forwarded-For, which
   // nginx trusts from loopback here (the default caps of sql/008 apply).
   BOXOFFICE_TRUSTED_PROXIES: '127.0.0.1',
+  BOXOFFICE_BOOKING_BATCH: process.env.BENCH_BATCH ?? 32,
   BOXOFFICE_WORKERS: process.env.BENCH_WORKERS ?? 2, BOXOFFICE_THREADS: process.env.BENCH_THREADS ?? 32,
   BOXOFFICE_POOL_SIZE: process.env.BENCH_POOL ?? 16,
   BOXOFFICE_FRONTEND_DIR: frontend, BOXOFFICE_METRICS_TOKEN: METRICS_TOKEN,
