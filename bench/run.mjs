@@ -36,11 +36,26 @@ function log(msg) {
 }
 
 /** wrk with a Lua script; returns {rps, p50_ms, p99_ms, requests, errors}. */
-function wrk(url, { script, seconds = SECONDS, conns = CONNS, headers = [] } = {}) {
+function wrkArgs(url, { script, seconds = SECONDS, conns = CONNS, headers = [] } = {}) {
   const args = ['-t2', `-c${conns}`, `-d${seconds}s`, '--latency', '--timeout', '10s'];
   if (script) args.push('-s', script);
   for (const h of headers) args.push('-H', h);
-  const out = execFileSync('wrk', [...args, url], { encoding: 'utf8' });
+  return [...args, url];
+}
+
+function wrk(url, opts) {
+  return wrkParse(execFileSync('wrk', wrkArgs(url, opts), { encoding: 'utf8' }));
+}
+
+/** The same, not blocking: several wrk at once. */
+async function wrkAsync(url, opts) {
+  const { promisify } = await import('node:util');
+  const { execFile } = await import('node:child_process');
+  const { stdout } = await promisify(execFile)('wrk', wrkArgs(url, opts), { encoding: 'utf8' });
+  return wrkParse(stdout);
+}
+
+function wrkParse(out) {
   const ms = (re) => {
     const m = re.exec(out);
     if (!m) return null;
@@ -256,6 +271,40 @@ try {
     };
   }
 
+  // --- scale: a second backend on the same PostgreSQL -------------------------
+  // docs/SCALING.md: bookings spread over 100 performances through one
+  // backend (nginx + workers), then through two backends sharing this
+  // stack's database (the second is a stack of its own whose workers use
+  // BOXOFFICE_SHARED_DATABASE_URL), each given half the connections.
+  if (want('scale')) {
+    const first = await newPerf(100000, 100);
+    const lua = () => bookingLua(`string.format("/api/performances/%d/reservations", ${first} + math.random(0, 99))`);
+    const count = async () => Number(await psql(`SELECT count(*) FROM reservations
+      WHERE performance_id BETWEEN ${first} AND ${first + 99}`));
+    log('scale: bookings over 100 performances through one backend');
+    const c0 = await count();
+    const one = wrk(`${stack.url}/`, { script: lua() });
+    const c1 = await count();
+    const dbUrl = (await workerEnv(stack)).BOXOFFICE_DATABASE_URL;
+    const second = await startStack({ env: { ...env, BOXOFFICE_DEMO: 0, BOXOFFICE_SHARED_DATABASE_URL: dbUrl } });
+    try {
+      log('scale: the same through two backends on the one database');
+      const [a, b] = await Promise.all([
+        wrkAsync(`${stack.url}/`, { script: lua(), conns: CONNS / 2 }),
+        wrkAsync(`${second.url}/`, { script: lua(), conns: CONNS / 2 }),
+      ]);
+      const c2 = await count();
+      results.scale = {
+        measured: { bookings_per_s: Number(((c2 - c1) / SECONDS).toFixed(1)),
+          p99_ms: Math.max(a.p99_ms, b.p99_ms), non_2xx: a.non_2xx + b.non_2xx },
+        baseline: { bookings_per_s: Number(((c1 - c0) / SECONDS).toFixed(1)), p99_ms: one.p99_ms, non_2xx: one.non_2xx },
+        ratio: ratio(c2 - c1, c1 - c0),
+      };
+    } finally {
+      await second.stop().catch((e) => log(`stop: ${e.message}`));
+    }
+  }
+
   // --- check-in ---------------------------------------------------------------
   if (want('checkin')) {
     const N = 20000;
@@ -390,6 +439,8 @@ const rows = [
   ['rush: sell-out of 1000 seats', `${r.rush.measured.sell_out.seats_taken} seats taken`, '1000 capacity', r.rush.measured.sell_out.ok ? 'exact' : 'WRONG']]),
   ...(!r.spread ? [] : [['spread: 100 performances', `${r.spread.measured.bookings_per_s} bookings/s, p99 ${r.spread.measured.p99_ms} ms, ${r.spread.measured.retries_per_success} retries/booking${errors(r.spread)}`,
     `${r.spread.baseline.pgbench_tps.toFixed(0)} tps pgbench`, r.spread.ratio]]),
+  ...(!r.scale ? [] : [['scale: two backends, one database', `${r.scale.measured.bookings_per_s} bookings/s, p99 ${r.scale.measured.p99_ms} ms${errors(r.scale)}`,
+    `${r.scale.baseline.bookings_per_s} bookings/s, p99 ${r.scale.baseline.p99_ms} ms, one backend`, r.scale.ratio]]),
   ...(!r.checkin ? [] : [['check-in', `${r.checkin.measured.scans_per_s.toFixed(0)} scans/s, p99 ${r.checkin.measured.p99_ms} ms${errors(r.checkin)}`,
     `${r.checkin.baseline.pgbench_tps.toFixed(0)} tps pgbench`, r.checkin.ratio]]),
   ...(!r.memory ? [] : [['memory: RSS after 100k requests', `${r.memory.measured.rss_kb.join(' / ')} kB`, `${r.memory.baseline.rss_kb_after_warmup.join(' / ')} kB after warm-up`, r.memory.ratio],
