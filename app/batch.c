@@ -69,13 +69,6 @@ struct run {
 	PGresult *r;
 };
 
-static enum db_status batch_tx(struct db_conn *c, struct arena *a, void *ctx)
-{
-	struct run *run = ctx;
-
-	return db_exec(c, a, SQL_BOOK_BATCH, 3, run->params, &run->r);
-}
-
 /* A copy of column col of row i in the slot owner's arena; NULL when out
  * of memory. */
 static const char *answer(struct slot *s, const PGresult *r, int i, int col)
@@ -108,9 +101,8 @@ static void run_batch(struct db_conn *c, struct arena *a, int64_t perf,
 	run.params[2] = json.data;
 	if (json.failed || run.params[0] == NULL || run.params[1] == NULL) {
 		st = DB_ERROR;
-	} else if ((st = db_lock(c, a, perf)) == DB_OK) {
-		st = db_tx(c, a, batch_tx, &run, NULL);
-		db_unlock(c, a, perf);
+	} else {
+		st = db_call(c, a, perf, SQL_BOOK_BATCH, 3, run.params, &run.r);
 	}
 	if (st == DB_OK && PQntuples(run.r) != n)
 		st = DB_ERROR;

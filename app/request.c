@@ -110,43 +110,23 @@ int app_json_wrap(struct http_res *res, int status, const char *key,
 	return status;
 }
 
-struct call {
-	const char *sql;
-	const struct db_params *p;
-	PGresult *row;
-};
-
-static enum db_status call_tx(struct db_conn *c, struct arena *a, void *ctx)
-{
-	struct call *call = ctx;
-
-	return db_exec(c, a, call->sql, call->p->n, call->p->v, &call->row);
-}
-
 int app_call(struct http_req *req, struct http_res *res, struct db_conn *c,
 	     int64_t perf, const char *sql, const struct db_params *p,
 	     PGresult **row)
 {
-	struct call call = {sql, p, NULL};
 	enum db_status st;
 
 	if (p->failed)
 		return app_internal_error(res);
-	/* The lock sits outside the retry loop: one lock, one unlock. */
-	if (perf > 0 && (st = db_lock(c, req->arena, perf)) != DB_OK)
-		return app_db_error(res, st);
-	st = db_tx(c, req->arena, call_tx, &call, NULL);
-	if (perf > 0)
-		db_unlock(c, req->arena, perf);
+	st = db_call(c, req->arena, perf, sql, p->n, p->v, row);
 	if (st != DB_OK) {
 		log_event(LOG_ERROR, req->request_id, "transaction_failed",
 			  "%s (performance %lld)", db_status_name(st),
 			  (long long)perf);
 		return app_db_error(res, st);
 	}
-	if (PQntuples(call.row) != 1)
+	if (PQntuples(*row) != 1)
 		return app_internal_error(res);
-	*row = call.row;
 	return 0;
 }
 

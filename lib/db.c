@@ -479,6 +479,199 @@ void db_unlock(struct db_conn *c, struct arena *a, int64_t key)
 	/* On failure nlocks stays > 0 and db_release unlocks all. */
 }
 
+/*
+ * db_call: lock, BEGIN, the statement, COMMIT and unlock sent as one
+ * pipeline, so the whole transaction costs one round trip, and the lock is
+ * released by the server right after the commit instead of a round trip
+ * later. The server runs them in order, so the transaction's snapshot is
+ * still taken after the lock was granted.
+ *
+ * Statements between two sync points form one implicit transaction, so
+ * the lock has a sync point of its own: BEGIN must open the next
+ * transaction, not join the lock's. When a step fails, PostgreSQL skips
+ * the rest up to the next sync point (PGRES_PIPELINE_ABORTED): the caller
+ * then rolls back and, if the lock was taken but not released, releases
+ * it. A failed lock (only a statement timeout or a lost connection can
+ * fail it) does not stop the transaction after its sync point, which is
+ * then merely unqueued, and correct under SERIALIZABLE all the same: its
+ * own outcome is the answer.
+ */
+enum step { STEP_LOCK, STEP_SYNC_LOCK, STEP_BEGIN, STEP_STMT, STEP_COMMIT,
+	    STEP_UNLOCK, STEP_SYNC, STEPS };
+
+struct pipeline {
+	enum db_status st;	/* of the first transaction step that failed */
+	bool sent_nothing;	/* the connection failed before any step ran */
+	bool locked;		/* the lock step succeeded ... */
+	bool unlocked;		/* ... and so did the unlock step */
+	PGresult *stmt;		/* the statement's result when it succeeded */
+};
+
+static int send_step(PGconn *pg, enum step s, const char *name,
+		     const char *sql, int nparams, const char *const *params,
+		     const char *const *key)
+{
+	switch (s) {
+	case STEP_LOCK:
+		return PQsendQueryParams(pg, SQL_LOCK, 1, NULL, key, NULL, NULL,
+					 0);
+	case STEP_BEGIN:
+		return PQsendQueryParams(pg, "BEGIN ISOLATION LEVEL SERIALIZABLE",
+					 0, NULL, NULL, NULL, NULL, 0);
+	case STEP_STMT:
+		return name != NULL
+			       ? PQsendQueryPrepared(pg, name, nparams, params,
+						     NULL, NULL, 0)
+			       : PQsendQueryParams(pg, sql, nparams, NULL,
+						   params, NULL, NULL, 0);
+	case STEP_COMMIT:
+		return PQsendQueryParams(pg, "COMMIT", 0, NULL, NULL, NULL, NULL,
+					 0);
+	case STEP_UNLOCK:
+		return PQsendQueryParams(pg, SQL_UNLOCK, 1, NULL, key, NULL,
+					 NULL, 0);
+	case STEP_SYNC_LOCK:
+	case STEP_SYNC:
+		return PQpipelineSync(pg);
+	case STEPS:
+		break;
+	}
+	return 0;
+}
+
+/* Read the result of step s into out. */
+static void read_step(struct db_conn *c, enum step s, struct pipeline *out)
+{
+	PGresult *r = PQgetResult(c->pg);
+	ExecStatusType es = PQresultStatus(r);
+	bool ok = es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK;
+
+	if (s == STEP_SYNC_LOCK || s == STEP_SYNC) {
+		/* A sync point's result has no NULL after it. */
+		if (es != PGRES_PIPELINE_SYNC && out->st == DB_OK)
+			out->st = classify(c, r);
+		PQclear(r);
+		return;
+	}
+	if (ok || classify(c, r) != DB_UNAVAILABLE)
+		out->sent_nothing = false;
+	if (s == STEP_LOCK)
+		out->locked = ok;
+	else if (s == STEP_UNLOCK)
+		out->unlocked = ok;
+	else if (!ok && out->st == DB_OK)
+		out->st = es == PGRES_PIPELINE_ABORTED ? DB_ERROR
+						       : classify(c, r);
+	if (s == STEP_STMT && ok)
+		out->stmt = r;
+	else
+		PQclear(r);
+	/* Each query's results end with NULL. */
+	while ((r = PQgetResult(c->pg)) != NULL)
+		PQclear(r);
+}
+
+static void pipeline_once(struct db_conn *c, int64_t key, const char *name,
+			  const char *sql, int nparams,
+			  const char *const *params, struct pipeline *out)
+{
+	bool sent[STEPS] = {false};
+	char keytext[24];
+	const char *key_param[1] = {keytext};
+	bool ok = true;
+
+	*out = (struct pipeline){DB_OK, true, false, false, NULL};
+	snprintf(keytext, sizeof(keytext), "%" PRId64, key);
+	if (!PQenterPipelineMode(c->pg)) {
+		out->st = DB_UNAVAILABLE;
+		return;
+	}
+	for (int s = 0; s < STEPS && ok; s++) {
+		if (key <= 0 && (s == STEP_LOCK || s == STEP_SYNC_LOCK ||
+				 s == STEP_UNLOCK))
+			continue;
+		ok = send_step(c->pg, (enum step)s, name, sql, nparams, params,
+			       key_param) == 1;
+		sent[s] = ok;
+	}
+	if (!ok) {
+		out->st = classify(c, NULL);
+		/* Nothing can be read back reliably: the connection goes. */
+		drop(c);
+		return;
+	}
+	for (int s = 0; s < STEPS; s++)
+		if (sent[s])
+			read_step(c, (enum step)s, out);
+	if (PQstatus(c->pg) == CONNECTION_BAD || !PQexitPipelineMode(c->pg)) {
+		if (out->st == DB_OK)
+			out->st = DB_UNAVAILABLE;
+		PQclear(out->stmt);
+		out->stmt = NULL;
+		drop(c);
+	}
+}
+
+enum db_status db_call(struct db_conn *c, struct arena *a, int64_t key,
+		       const char *sql, int nparams, const char *const *params,
+		       PGresult **res)
+{
+	enum db_status st = DB_RETRY;
+	bool stale_retry = true;
+	struct pipeline pl;
+	int n;
+
+	*res = NULL;
+	for (n = 0; n < TX_MAX_ATTEMPTS; n++) {
+		const char *name;
+
+		if (c->pg == NULL && reconnect(c) < 0) {
+			st = DB_UNAVAILABLE;
+			break;
+		}
+		st = DB_OK;
+		name = prepared(c, sql, nparams, &st);
+		if (st == DB_OK)
+			pipeline_once(c, key, name, sql, nparams, params, &pl);
+		else
+			pl = (struct pipeline){st, true, false, false, NULL};
+		st = pl.st;
+		if (c->pg != NULL &&
+		    PQtransactionStatus(c->pg) != PQTRANS_IDLE &&
+		    simple(c, "ROLLBACK") != DB_OK)
+			drop(c);
+		if (c->pg != NULL && pl.locked && !pl.unlocked) {
+			c->nlocks++;	/* held: released here or by db_release */
+			db_unlock(c, a, key);
+		}
+		if (st == DB_OK) {
+			if (arena_defer(a, clear_result, pl.stmt) < 0)
+				return DB_ERROR;
+			*res = pl.stmt;
+			return DB_OK;
+		}
+		PQclear(pl.stmt);
+		/* A stale pooled connection (a server restart since its last
+		 * use) failed before anything ran: once more on a new one. */
+		if (st == DB_UNAVAILABLE && pl.sent_nothing && stale_retry) {
+			stale_retry = false;
+			drop(c);
+			n--;
+			continue;
+		}
+		if (st != DB_RETRY)
+			break;
+		atomic_fetch_add(&c->pool->retries, 1);
+		backoff(n);
+	}
+	if (st == DB_RETRY) {
+		atomic_fetch_add(&c->pool->gave_up, 1);
+		log_event(LOG_WARN, NULL, "db_tx_gave_up",
+			  "serialization failures on %d attempts", n);
+	}
+	return st;
+}
+
 void db_locks_taken(struct db_conn *c, int n)
 {
 	c->nlocks += n;

@@ -104,6 +104,17 @@ enum db_status db_lock(struct db_conn *c, struct arena *a, int64_t key);
 void db_unlock(struct db_conn *c, struct arena *a, int64_t key);
 
 /*
+ * One statement as the whole of a SERIALIZABLE transaction, under the
+ * session advisory lock `key` when key > 0 (taken before BEGIN, released
+ * after COMMIT), retried like db_tx. Lock, BEGIN, statement, COMMIT and
+ * unlock go to the server as one pipeline: one round trip. DB_OK with *res
+ * (cleared with the arena), or the status of the last attempt.
+ */
+enum db_status db_call(struct db_conn *c, struct arena *a, int64_t key,
+		       const char *sql, int nparams, const char *const *params,
+		       PGresult **res);
+
+/*
  * A statement that took n session advisory locks itself (a SQL function
  * that locks, then reads with fresh snapshots): count them like db_lock's,
  * so that db_release drops them if nobody else does.
