@@ -57,7 +57,8 @@ enum info_col {
 	INFO_RES_LOCALE,
 	INFO_RES_SEATS,
 	INFO_RES_ADMITTED,
-	INFO_RES_CANCELLED_BY
+	INFO_RES_CANCELLED_BY,
+	INFO_RES_CODE
 };
 
 #define INFO_COLUMNS                                                       \
@@ -83,7 +84,7 @@ static const char SQL_PERF_INFO[] =
 
 static const char SQL_RES_INFO[] =
 	"SELECT " INFO_COLUMNS ", r.id, r.status, r.name, r.email, r.locale,"
-	" r.seats, r.seats_admitted, coalesce(r.cancelled_by, '')"
+	" r.seats, r.seats_admitted, coalesce(r.cancelled_by, ''), r.code"
 	" FROM reservations r JOIN performances p ON p.id = r.performance_id"
 	INFO_JOINS " WHERE r.confirm_token_hash = $1::bytea";
 
@@ -121,7 +122,7 @@ static const char SQL_RESEND[] =
 enum { TICKET_JSON };
 static const char SQL_TICKET[] =
 	"SELECT json_build_object('status', r.status, 'seats', r.seats,"
-	" 'cancelled_by', r.cancelled_by,"
+	" 'cancelled_by', r.cancelled_by, 'code', r.code,"
 	" 'seats_admitted', r.seats_admitted,"
 	" 'checked_in_at', (SELECT max(c.at) FROM checkins c"
 	"   WHERE c.reservation_id = r.id AND c.undone_at IS NULL),"
@@ -136,7 +137,7 @@ static const char SQL_TICKET[] =
 /* The calendar event of a ticket: the columns of enum info_col. */
 static const char SQL_TICKET_INFO[] =
 	"SELECT " INFO_COLUMNS ", r.id, r.status, r.name, r.email, r.locale,"
-	" r.seats, r.seats_admitted, coalesce(r.cancelled_by, '')"
+	" r.seats, r.seats_admitted, coalesce(r.cancelled_by, ''), r.code"
 	" FROM reservations r JOIN performances p ON p.id = r.performance_id"
 	INFO_JOINS " WHERE r.ticket_token_hash = $1::bytea";
 
@@ -182,6 +183,7 @@ static void info_from_row(struct info *in, PGresult *r)
 		in->seats_admitted =
 			(int)strtol(db_val(r, 0, INFO_RES_ADMITTED), NULL, 10);
 		in->cancelled_by = db_val(r, 0, INFO_RES_CANCELLED_BY);
+		in->mail.code = db_val(r, 0, INFO_RES_CODE);
 		if (strcmp(in->status, "cancelled") == 0)
 			in->mail.cancelled = true;
 	}
