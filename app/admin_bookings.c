@@ -643,74 +643,110 @@ static void contact_input(struct http_req *req, struct json_object *body,
 	input_text(req->arena, body, f, "notes", 1000, INPUT_MULTILINE, notes);
 }
 
-int admin_reservations_create(struct http_req *req, struct http_res *res)
+/* An admin's booking, once checked. */
+struct box_booking {
+	const char *name, *email, *phone, *notes, *locale, *seats_text;
+	int64_t seats;
+	bool confirmed, has_email;
+};
+
+/* The body of POST /admin/performances/{id}/reservations: 0 with *b, or
+ * the status answered (400, 422). */
+static int box_booking_input(struct http_req *req, struct http_res *res,
+			     struct box_booking *b)
 {
-	const char *perf_text = http_param(req, "id");
-	const char *name, *email, *phone, *notes, *locale = NULL;
-	const char *seats_text = NULL, *ticket_url = NULL, *id, *extra;
-	const char *bool_text;
-	char confirm_hash[TOK_HASH_HEX_LEN + 1], ticket_hash[TOK_HASH_HEX_LEN + 1];
-	const struct outcome *o;
 	struct json_object *body;
-	struct mails_booking m;
 	struct input_fields f;
-	struct db_params p;
-	struct db_conn *c;
-	bool confirmed = true, has_email;
-	PGresult *info, *row;
-	struct buf mail;
-	int64_t seats, perf = input_path_id(req);
+	const char *bool_text;
 	int status;
 
+	memset(b, 0, sizeof(*b));
+	b->confirmed = true;
 	if ((status = app_json_body(req, res, &body)) != 0)
 		return status;
 	input_fields_init(&f, req->arena);
-	contact_input(req, body, &f, INPUT_REQUIRED, &name, &email, &phone,
-		      &notes);
+	contact_input(req, body, &f, INPUT_REQUIRED, &b->name, &b->email,
+		      &b->phone, &b->notes);
 	input_int(req->arena, body, &f, "seats", 1, 100, INPUT_REQUIRED,
-		  &seats, &seats_text);
-	input_bool(body, &f, "confirmed", 0, &confirmed, &bool_text);
-	if (input_text(req->arena, body, &f, "locale", 2, 0, &locale) ==
+		  &b->seats, &b->seats_text);
+	input_bool(body, &f, "confirmed", 0, &b->confirmed, &bool_text);
+	if (input_text(req->arena, body, &f, "locale", 2, 0, &b->locale) ==
 		    INPUT_SET &&
-	    strcmp(locale, "it") != 0 && strcmp(locale, "en") != 0)
+	    strcmp(b->locale, "it") != 0 && strcmp(b->locale, "en") != 0)
 		input_field_error(&f, "locale", "invalid");
-	has_email = email != NULL && *email != '\0';
+	b->has_email = b->email != NULL && *b->email != '\0';
+	if (!b->has_email)
+		b->email = "";
 	/* Without an email nobody can follow a confirmation link. */
-	if (!confirmed && !has_email)
+	if (!b->confirmed && !b->has_email)
 		input_field_error(&f, "confirmed", "needs_email");
 	if (f.n > 0)
 		return input_fields_answer(res, &f);
-	if (locale == NULL)
-		locale = "it";
-	if ((status = app_db(req, res, &c)) != 0 ||
-	    (status = info_row(req, res, c, SQL_NEW_BOOKING_INFO, perf_text,
-			       "no such performance", &info)) != 0)
+	if (b->locale == NULL)
+		b->locale = "it";
+	return 0;
+}
+
+/* "ticket": {"url": ...} as members to add to an answer, or NULL. */
+static const char *ticket_member(struct arena *a, const char *url)
+{
+	struct buf e;
+	struct jsonw w;
+
+	buf_init(&e, a, 128);
+	jsonw_init(&w, &e);
+	jsonw_obj(&w);
+	jsonw_key(&w, "url");
+	jsonw_str(&w, url);
+	jsonw_end(&w);
+	return e.failed ? NULL : arena_printf(a, "\"ticket\":%s", e.data);
+}
+
+int admin_reservations_create(struct http_req *req, struct http_res *res)
+{
+	const char *ticket_url = NULL, *id;
+	char confirm_hash[TOK_HASH_HEX_LEN + 1], ticket_hash[TOK_HASH_HEX_LEN + 1];
+	const struct outcome *o;
+	struct box_booking b;
+	struct mails_booking m;
+	struct db_params p;
+	struct db_conn *c;
+	PGresult *info, *row;
+	struct buf mail;
+	int64_t perf = input_path_id(req);
+	int status;
+
+	if ((status = box_booking_input(req, res, &b)) != 0 ||
+	    (status = app_db(req, res, &c)) != 0 ||
+	    (status = info_row(req, res, c, SQL_NEW_BOOKING_INFO,
+			       http_param(req, "id"), "no such performance",
+			       &info)) != 0)
 		return status;
 	mail_from_row(&m, info);
-	m.name = name;
-	m.email = has_email ? email : "";
-	m.locale = locale;
-	m.seats = (int)seats;
+	m.name = b.name;
+	m.email = b.email;
+	m.locale = b.locale;
+	m.seats = (int)b.seats;
 	id = db_val(info, 0, MAIL_RES_ID);
-	if ((status = new_message(req, res, has_email ? &m : NULL, confirmed,
-				  confirm_hash, ticket_hash, &mail,
-				  &ticket_url)) != 0)
+	if ((status = new_message(req, res, b.has_email ? &m : NULL,
+				  b.confirmed, confirm_hash, ticket_hash,
+				  &mail, &ticket_url)) != 0)
 		return status;
 	db_params_init(&p);
 	db_param(&p, id);
 	db_param_int(&p, perf);
-	db_param(&p, seats_text);
-	db_param(&p, name);
-	db_param(&p, has_email ? email : "");
-	db_param(&p, phone);
-	db_param(&p, notes);
-	db_param(&p, locale);
-	db_param_bool(&p, confirmed);
+	db_param(&p, b.seats_text);
+	db_param(&p, b.name);
+	db_param(&p, b.email);
+	db_param(&p, b.phone);
+	db_param(&p, b.notes);
+	db_param(&p, b.locale);
+	db_param_bool(&p, b.confirmed);
 	db_param(&p, confirm_hash);
 	db_param(&p, ticket_hash);
 	db_param_int(&p, app.cfg.hold_minutes);
-	db_param(&p, confirmed ? "ticket" : "confirm");
-	db_param(&p, has_email ? mail.data : NULL);
+	db_param(&p, b.confirmed ? "ticket" : "confirm");
+	db_param(&p, b.has_email ? mail.data : NULL);
 	audit_params(&p, req);
 	if ((status = app_call(req, res, c, perf, SQL_ADMIN_BOOK, &p,
 			       &row)) != 0 ||
@@ -719,29 +755,18 @@ int admin_reservations_create(struct http_req *req, struct http_res *res)
 				  db_val(row, 0, ADMIN_BOOK_SEATS_AVAILABLE),
 				  &o)) != 0)
 		return status;
-	if (has_email)
+	if (b.has_email)
 		outbox_kick();
 	log_event(LOG_INFO, req->request_id, "admin_booking",
-		  "reservation %s: %s seats, %s, by user %s", id, seats_text,
-		  confirmed ? "confirmed" : "pending", auth_user(req)->id_text);
+		  "reservation %s: %s seats, %s, by user %s", id, b.seats_text,
+		  b.confirmed ? "confirmed" : "pending",
+		  auth_user(req)->id_text);
 	/* The ticket's link, for the admin to read out on the phone or
 	 * print; the admin may see any booking anyway. */
-	extra = NULL;
-	if (confirmed) {
-		struct buf e;
-		struct jsonw w;
-
-		buf_init(&e, req->arena, 128);
-		jsonw_init(&w, &e);
-		jsonw_obj(&w);
-		jsonw_key(&w, "url");
-		jsonw_str(&w, ticket_url);
-		jsonw_end(&w);
-		extra = e.failed ? NULL
-				 : arena_printf(req->arena, "\"ticket\":%s",
-						e.data);
-	}
-	return reservation_answer(req, res, c, id, o->status, extra);
+	return reservation_answer(req, res, c, id, o->status,
+				  b.confirmed ? ticket_member(req->arena,
+							      ticket_url)
+					      : NULL);
 }
 
 int admin_reservations_update(struct http_req *req, struct http_res *res)
