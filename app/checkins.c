@@ -359,6 +359,54 @@ int checkins_create(struct http_req *req, struct http_res *res)
 	return answer(res, o, row, d);
 }
 
+enum { UNDO_RESULT, UNDO_RESERVATION_ID };
+static const char SQL_UNDO[] =
+	"SELECT o_result, o_reservation_id FROM admin_undo_check_in("
+	"$1::bigint, $2::bigint, $3)";
+
+/* POST /api/checkins/{id}/undo: admin_undo_check_in() */
+static const struct outcome undo_outcomes[] = {
+	{"undone", 200, NULL, NULL, NULL, NULL},
+	{"not_found", 404, "not_found", "no such check-in", NULL, NULL},
+	{"already_undone", 409, "already_undone",
+	 "this check-in was already undone", NULL, NULL},
+};
+
+/* The door's own undo of an admission made by mistake: the same audited
+ * function as the admin's, answered with the ticket as the door sees it. */
+int checkins_undo(struct http_req *req, struct http_res *res)
+{
+	const struct outcome *o;
+	const char *id[1];
+	struct db_params p;
+	struct db_conn *c;
+	enum db_status st;
+	PGresult *row, *d;
+	int status;
+
+	db_params_init(&p);
+	db_param(&p, http_param(req, "id"));
+	db_param(&p, auth_user(req)->id_text);
+	db_param(&p, req->request_id);
+	if ((status = app_db(req, res, &c)) != 0 ||
+	    (status = app_call(req, res, c, 0, SQL_UNDO, &p, &row)) != 0 ||
+	    (status = app_outcome(res, OUTCOMES(undo_outcomes),
+				  db_val(row, 0, UNDO_RESULT), NULL, &o)) != 0)
+		return status;
+	id[0] = db_val(row, 0, UNDO_RESERVATION_ID);
+	log_event(LOG_INFO, req->request_id, "checkin_undone",
+		  "check-in %s of reservation %s at the door by user %s",
+		  http_param(req, "id"), id[0], auth_user(req)->id_text);
+	st = db_query(c, req->arena, SQL_DESCRIBE, 1, id, &d);
+	if (st != DB_OK)
+		return app_db_error(res, st);
+	if (PQntuples(d) != 1)
+		return app_internal_error(res);
+	buf_printf(&res->body, "{\"undone\":true,\"reservation\":%s}",
+		   db_val(d, 0, DESCRIBE_RESERVATION));
+	return o->status;
+}
+
 int checkins_performance(struct http_req *req, struct http_res *res)
 {
 	return app_document(req, res, 200, SQL_PERFORMANCE_CHECKINS,
