@@ -580,13 +580,13 @@ static int new_message(struct http_req *req, struct http_res *res,
 	char confirm[TOK_LEN + 1], tt[TOK_LEN + 1];
 	int rc;
 
+	buf_init(mail, req->arena, 16384);
 	if (tok_new(confirm) < 0 || tok_derive_ticket(confirm, tt) < 0 ||
 	    tok_hash_hex(confirm, confirm_hash) < 0 ||
 	    tok_hash_hex(tt, ticket_hash) < 0)
 		return app_internal_error(res);
 	*ticket_url = arena_printf(req->arena, "%s/t/%s", app.cfg.public_url,
 				   tt);
-	buf_init(mail, req->arena, 16384);
 	if (m == NULL)
 		return *ticket_url == NULL ? app_internal_error(res) : 0;
 	rc = ticket ? mails_ticket(req->arena, m, confirm, tt, mail)
