@@ -406,6 +406,9 @@ static void reservation_member(struct jsonw *w, const struct info *in)
 	jsonw_int(w, in->mail.seats);
 	jsonw_key(w, "seats_admitted");
 	jsonw_int(w, in->seats_admitted);
+	/* The short booking code the door accepts typed (issue 14). */
+	jsonw_key(w, "code");
+	jsonw_str(w, in->mail.code);
 	jsonw_key(w, "locale");
 	jsonw_str(w, in->mail.locale);
 	jsonw_key(w, "performance");
