@@ -34,6 +34,13 @@ int admin_performances_cancel(struct http_req *req, struct http_res *res);
 int admin_reservations_list(struct http_req *req, struct http_res *res);
 int admin_reservations_status(struct http_req *req, struct http_res *res);
 int admin_checkins_undo(struct http_req *req, struct http_res *res);
+/* The box office (issue 14): bookings the admin makes and changes, the
+ * door's per-performance setting, the dashboard. */
+int admin_reservations_create(struct http_req *req, struct http_res *res);
+int admin_reservations_update(struct http_req *req, struct http_res *res);
+int admin_reservations_resend(struct http_req *req, struct http_res *res);
+int admin_performances_door(struct http_req *req, struct http_res *res);
+int admin_dashboard(struct http_req *req, struct http_res *res);
 
 /* admin_users.c */
 int admin_users_list(struct http_req *req, struct http_res *res);

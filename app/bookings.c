@@ -58,7 +58,8 @@ enum info_col {
 	INFO_RES_LOCALE,
 	INFO_RES_SEATS,
 	INFO_RES_ADMITTED,
-	INFO_RES_CANCELLED_BY
+	INFO_RES_CANCELLED_BY,
+	INFO_RES_CODE
 };
 
 #define INFO_COLUMNS                                                       \
@@ -84,7 +85,7 @@ static const char SQL_PERF_INFO[] =
 
 static const char SQL_RES_INFO[] =
 	"SELECT " INFO_COLUMNS ", r.id, r.status, r.name, r.email, r.locale,"
-	" r.seats, r.seats_admitted, coalesce(r.cancelled_by, '')"
+	" r.seats, r.seats_admitted, coalesce(r.cancelled_by, ''), r.code"
 	" FROM reservations r JOIN performances p ON p.id = r.performance_id"
 	INFO_JOINS " WHERE r.confirm_token_hash = $1::bytea";
 
@@ -120,7 +121,7 @@ static const char SQL_RESEND[] =
 enum { TICKET_JSON };
 static const char SQL_TICKET[] =
 	"SELECT json_build_object('status', r.status, 'seats', r.seats,"
-	" 'cancelled_by', r.cancelled_by,"
+	" 'cancelled_by', r.cancelled_by, 'code', r.code,"
 	" 'seats_admitted', r.seats_admitted,"
 	" 'checked_in_at', (SELECT max(c.at) FROM checkins c"
 	"   WHERE c.reservation_id = r.id AND c.undone_at IS NULL),"
@@ -135,7 +136,7 @@ static const char SQL_TICKET[] =
 /* The calendar event of a ticket: the columns of enum info_col. */
 static const char SQL_TICKET_INFO[] =
 	"SELECT " INFO_COLUMNS ", r.id, r.status, r.name, r.email, r.locale,"
-	" r.seats, r.seats_admitted, coalesce(r.cancelled_by, '')"
+	" r.seats, r.seats_admitted, coalesce(r.cancelled_by, ''), r.code"
 	" FROM reservations r JOIN performances p ON p.id = r.performance_id"
 	INFO_JOINS " WHERE r.ticket_token_hash = $1::bytea";
 
@@ -181,6 +182,7 @@ static void info_from_row(struct info *in, PGresult *r)
 		in->seats_admitted =
 			(int)strtol(db_val(r, 0, INFO_RES_ADMITTED), NULL, 10);
 		in->cancelled_by = db_val(r, 0, INFO_RES_CANCELLED_BY);
+		in->mail.code = db_val(r, 0, INFO_RES_CODE);
 		if (strcmp(in->status, "cancelled") == 0)
 			in->mail.cancelled = true;
 	}
@@ -468,6 +470,9 @@ static void reservation_member(struct jsonw *w, const struct info *in)
 	jsonw_int(w, in->mail.seats);
 	jsonw_key(w, "seats_admitted");
 	jsonw_int(w, in->seats_admitted);
+	/* The short booking code the door accepts typed (issue 14). */
+	jsonw_key(w, "code");
+	jsonw_str(w, in->mail.code);
 	jsonw_key(w, "locale");
 	jsonw_str(w, in->mail.locale);
 	jsonw_key(w, "performance");

@@ -25,17 +25,20 @@
 #include <string.h>
 
 enum { CHECK_IN_RESULT, CHECK_IN_RESERVATION_ID, CHECK_IN_ID,
-       CHECK_IN_ADMITTED, CHECK_IN_REMAINING };
+       CHECK_IN_ADMITTED, CHECK_IN_REMAINING, CHECK_IN_EXCESS,
+       CHECK_IN_REPLAYED };
 static const char SQL_CHECK_IN[] =
 	"SELECT o_result, o_reservation_id, o_checkin_id, o_admitted,"
-	" o_remaining FROM check_in($1::bytea, $2::bigint, $3::integer,"
-	" $4::bigint)";
+	" o_remaining, o_excess, o_replayed FROM door_admit($1::bytea,"
+	" $2::bigint, $3, $4::integer, $5::bigint, $6, $7::boolean)";
 
 /* The ticket as the door sees it: member texts to splice into answers. */
 enum { DESCRIBE_RESERVATION, DESCRIBE_PERFORMANCE, DESCRIBE_AT, DESCRIBE_BY };
 static const char SQL_DESCRIBE[] =
 	"SELECT json_build_object('name', r.name, 'seats', r.seats,"
-	"  'seats_admitted', r.seats_admitted, 'status', r.status)::text,"
+	"  'seats_admitted', r.seats_admitted, 'status', r.status,"
+	"  'cancelled_by', r.cancelled_by, 'code', r.code, 'notes', r.notes,"
+	"  'source', r.source, 'door_excess', r.door_excess)::text,"
 	" json_build_object('id', p.id, 'starts_at', p.starts_at,"
 	"  'status', p.status,"
 	"  'show', json_build_object('slug', s.slug, 'title', s.title))::text,"
@@ -89,8 +92,14 @@ static const char SQL_STAFF_PERFORMANCES[] =
  * ticket, so this table is read with outcome_find() and answered below. */
 static const struct outcome checkin_outcomes[] = {
 	{"checked_in", 201, "checked_in", "welcome", NULL, NULL},
+	{"excess", 200, "excess",
+	 "admitted offline beyond the ticket's seats", NULL, NULL},
 	{"unknown_ticket", 404, "unknown_ticket",
 	 "this is not one of our tickets", NULL, NULL},
+	{"unknown_code", 404, "unknown_ticket",
+	 "no booking of this performance has this code", NULL, NULL},
+	{"client_id_reused", 409, "client_id_reused",
+	 "this client_id was used for another ticket", NULL, NULL},
 	{"wrong_performance", 422, "wrong_performance",
 	 "this ticket is for another performance", NULL, NULL},
 	{"performance_cancelled", 422, "performance_cancelled",
@@ -118,7 +127,7 @@ static void raw(struct jsonw *w, const char *key, const PGresult *r, int col)
 static int answer(struct http_res *res, const struct outcome *o,
 		  const PGresult *row, const PGresult *d)
 {
-	bool ok = o->status == 201;
+	bool ok = o->status >= 200 && o->status < 300;
 	struct jsonw w;
 
 	jsonw_init(&w, &res->body);
@@ -134,11 +143,18 @@ static int answer(struct http_res *res, const struct outcome *o,
 		jsonw_key(&w, "result");
 		jsonw_str(&w, o->code);
 		raw(&w, "seats_admitted", row, CHECK_IN_ADMITTED);
+		raw(&w, "excess", row, CHECK_IN_EXCESS);
+		jsonw_key(&w, "replayed");
+		jsonw_bool(&w, strcmp(db_val(row, 0, CHECK_IN_REPLAYED),
+				      "t") == 0);
 	}
 	raw(&w, "seats_remaining", row, CHECK_IN_REMAINING);
 	raw(&w, "reservation", d, DESCRIBE_RESERVATION);
 	raw(&w, "performance", d, DESCRIBE_PERFORMANCE);
-	if (ok) {
+	if (ok && db_null(row, 0, CHECK_IN_ID)) {
+		jsonw_key(&w, "checkin");
+		jsonw_null(&w);
+	} else if (ok) {
 		jsonw_key(&w, "checkin");
 		jsonw_obj(&w);
 		raw(&w, "id", row, CHECK_IN_ID);
@@ -155,18 +171,122 @@ static int answer(struct http_res *res, const struct outcome *o,
 	return o->status;
 }
 
-/* The body checked: 0 with *in and the ticket's hash, or the status
- * answered. */
+/* What a scan asks for, once checked. */
+struct scan {
+	struct checkin_input in;	/* the ticket, performance, seats */
+	char hash[TOK_HASH_HEX_LEN + 1];	/* the ticket's, or "" */
+	const char *code;		/* normalized, or NULL */
+	const char *client_id;		/* or NULL */
+	bool offline;
+};
+
+/*
+ * The short code as typed: spaces and dashes dropped, upper-cased; NULL
+ * unless 6-8 characters of the code alphabet remain (sql/011: no 0, O,
+ * 1, I, L).
+ */
+static const char *code_normal(struct arena *a, const char *s, size_t len)
+{
+	static const char alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+	char *out = arena_alloc(a, 9);
+	size_t n = 0;
+
+	if (out == NULL || len > 64)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		char ch = s[i];
+
+		if (ch == ' ' || ch == '-' || ch == '\t')
+			continue;
+		if (ch >= 'a' && ch <= 'z')
+			ch = (char)(ch - 'a' + 'A');
+		if (ch == '\0' || strchr(alphabet, ch) == NULL || n == 8)
+			return NULL;
+		out[n++] = ch;
+	}
+	if (n < 6)
+		return NULL;
+	out[n] = '\0';
+	return out;
+}
+
+/* A client id: 8-64 of [A-Za-z0-9_-] (a UUID qualifies). */
+static bool client_id_valid(const char *s, size_t len)
+{
+	if (len < 8 || len > 64)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		      s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* The seats and performance of a code scan (the token path reads them in
+ * checkins_validate_body): 0, or the status answered. */
+static int code_input(struct http_req *req, struct http_res *res,
+		      struct json_object *body, struct scan *sc,
+		      const char *s, size_t len)
+{
+	enum jsonr_status st;
+
+	memset(&sc->in, 0, sizeof(sc->in));
+	st = jsonr_int(body, "performance_id", &sc->in.performance_id);
+	if (st != JSONR_OK || sc->in.performance_id < 1)
+		return http_error_fields(res, 422, "validation_failed",
+					 "a code needs the performance_id",
+					 "{\"performance_id\":\"required\"}");
+	st = jsonr_int(body, "seats", &sc->in.seats);
+	if (st == JSONR_BAD_TYPE ||
+	    (st == JSONR_OK && (sc->in.seats < 1 || sc->in.seats > 1000)))
+		return http_error_fields(res, 422, "validation_failed",
+					 "seats must be a positive integer",
+					 "{\"seats\":\"out_of_range\"}");
+	if (st != JSONR_OK)
+		sc->in.seats = 0;
+	sc->code = code_normal(req->arena, s, len);
+	if (sc->code == NULL)
+		return http_error(res, 404, "unknown_ticket",
+				  "no booking of this performance has this "
+				  "code");
+	return 0;
+}
+
+/* The body checked: 0 with *sc, or the status answered. */
 static int scan_input(struct http_req *req, struct http_res *res,
-		      struct checkin_input *in,
-		      char hash[TOK_HASH_HEX_LEN + 1])
+		      struct scan *sc)
 {
 	struct json_object *body;
+	enum jsonr_status st;
+	const char *s;
+	size_t len;
 	int status;
 
+	memset(sc, 0, sizeof(*sc));
 	if ((status = app_json_body(req, res, &body)) != 0)
 		return status;
-	switch (checkins_validate_body(body, in)) {
+	st = jsonr_string(body, "client_id", &s, &len);
+	if (st == JSONR_BAD_TYPE || (st == JSONR_OK && !client_id_valid(s, len)))
+		return http_error_fields(res, 422, "validation_failed",
+					 "client_id must be 8-64 letters, "
+					 "digits, - or _",
+					 "{\"client_id\":\"invalid\"}");
+	if (st == JSONR_OK)
+		sc->client_id = arena_strndup(req->arena, s, len);
+	st = jsonr_bool(body, "offline", &sc->offline);
+	if (st == JSONR_BAD_TYPE)
+		return http_error_fields(res, 422, "validation_failed",
+					 "offline must be true or false",
+					 "{\"offline\":\"invalid\"}");
+	if (st != JSONR_OK)
+		sc->offline = false;
+	if (jsonr_string(body, "token", &s, &len) == JSONR_MISSING &&
+	    jsonr_string(body, "code", &s, &len) == JSONR_OK)
+		return code_input(req, res, body, sc, s, len);
+
+	switch (checkins_validate_body(body, &sc->in)) {
 	case CHECKIN_UNKNOWN_TICKET:
 		return http_error(res, 404, "unknown_ticket",
 				  "this is not one of our tickets");
@@ -181,7 +301,7 @@ static int scan_input(struct http_req *req, struct http_res *res,
 	case CHECKIN_OK:
 		break;
 	}
-	if (tok_hash_hex(in->ticket, hash) < 0)
+	if (tok_hash_hex(sc->in.ticket, sc->hash) < 0)
 		return http_error(res, 404, "unknown_ticket",
 				  "this is not one of our tickets");
 	return 0;
@@ -190,8 +310,7 @@ static int scan_input(struct http_req *req, struct http_res *res,
 int checkins_create(struct http_req *req, struct http_res *res)
 {
 	const struct outcome *o;
-	struct checkin_input in;
-	char hash[TOK_HASH_HEX_LEN + 1];
+	struct scan sc;
 	const char *id[1];
 	struct db_params p;
 	struct db_conn *c;
@@ -199,20 +318,23 @@ int checkins_create(struct http_req *req, struct http_res *res)
 	enum db_status st;
 	int status;
 
-	if ((status = scan_input(req, res, &in, hash)) != 0 ||
+	if ((status = scan_input(req, res, &sc)) != 0 ||
 	    (status = app_db(req, res, &c)) != 0)
 		return status;
 	db_params_init(&p);
-	db_param(&p, hash);
-	if (in.performance_id > 0)
-		db_param_int(&p, in.performance_id);
+	db_param(&p, sc.code == NULL ? sc.hash : NULL);
+	if (sc.in.performance_id > 0)
+		db_param_int(&p, sc.in.performance_id);
 	else
 		db_param(&p, NULL);
-	if (in.seats > 0)
-		db_param_int(&p, in.seats);
+	db_param(&p, sc.code);
+	if (sc.in.seats > 0)
+		db_param_int(&p, sc.in.seats);
 	else
 		db_param(&p, NULL);
 	db_param(&p, auth_user(req)->id_text);
+	db_param(&p, sc.client_id);
+	db_param_bool(&p, sc.offline);
 	/* No performance lock: a scan changes no availability, and only two
 	 * scans of one ticket conflict (on its row). */
 	if ((status = app_call(req, res, c, 0, SQL_CHECK_IN, &p, &row)) != 0)
@@ -221,8 +343,8 @@ int checkins_create(struct http_req *req, struct http_res *res)
 			 db_val(row, 0, CHECK_IN_RESULT));
 	if (o == NULL)
 		return app_internal_error(res);
-	if (o->status == 404)
-		return http_error(res, 404, o->code, o->message);
+	if (o->status == 404 || strcmp(o->result, "client_id_reused") == 0)
+		return http_error(res, o->status, o->code, o->message);
 
 	id[0] = db_val(row, 0, CHECK_IN_RESERVATION_ID);
 	st = db_query(c, req->arena, SQL_DESCRIBE, 1, id, &d);
@@ -230,9 +352,59 @@ int checkins_create(struct http_req *req, struct http_res *res)
 		return app_db_error(res, st);
 	if (PQntuples(d) != 1)
 		return app_internal_error(res);
-	log_event(LOG_INFO, req->request_id, "checkin", "reservation %s: %s",
-		  id[0], o->result);
+	log_event(LOG_INFO, req->request_id, "checkin", "reservation %s: %s%s",
+		  id[0], o->result,
+		  strcmp(db_val(row, 0, CHECK_IN_REPLAYED), "t") == 0
+			  ? " (replayed)" : "");
 	return answer(res, o, row, d);
+}
+
+enum { UNDO_RESULT, UNDO_RESERVATION_ID };
+static const char SQL_UNDO[] =
+	"SELECT o_result, o_reservation_id FROM admin_undo_check_in("
+	"$1::bigint, $2::bigint, $3)";
+
+/* POST /api/checkins/{id}/undo: admin_undo_check_in() */
+static const struct outcome undo_outcomes[] = {
+	{"undone", 200, NULL, NULL, NULL, NULL},
+	{"not_found", 404, "not_found", "no such check-in", NULL, NULL},
+	{"already_undone", 409, "already_undone",
+	 "this check-in was already undone", NULL, NULL},
+};
+
+/* The door's own undo of an admission made by mistake: the same audited
+ * function as the admin's, answered with the ticket as the door sees it. */
+int checkins_undo(struct http_req *req, struct http_res *res)
+{
+	const struct outcome *o;
+	const char *id[1];
+	struct db_params p;
+	struct db_conn *c;
+	enum db_status st;
+	PGresult *row, *d;
+	int status;
+
+	db_params_init(&p);
+	db_param(&p, http_param(req, "id"));
+	db_param(&p, auth_user(req)->id_text);
+	db_param(&p, req->request_id);
+	if ((status = app_db(req, res, &c)) != 0 ||
+	    (status = app_call(req, res, c, 0, SQL_UNDO, &p, &row)) != 0 ||
+	    (status = app_outcome(res, OUTCOMES(undo_outcomes),
+				  db_val(row, 0, UNDO_RESULT), NULL, &o)) != 0)
+		return status;
+	id[0] = db_val(row, 0, UNDO_RESERVATION_ID);
+	log_event(LOG_INFO, req->request_id, "checkin_undone",
+		  "check-in %s of reservation %s at the door by user %s",
+		  http_param(req, "id"), id[0], auth_user(req)->id_text);
+	st = db_query(c, req->arena, SQL_DESCRIBE, 1, id, &d);
+	if (st != DB_OK)
+		return app_db_error(res, st);
+	if (PQntuples(d) != 1)
+		return app_internal_error(res);
+	buf_printf(&res->body, "{\"undone\":true,\"reservation\":%s}",
+		   db_val(d, 0, DESCRIBE_RESERVATION));
+	return o->status;
 }
 
 int checkins_performance(struct http_req *req, struct http_res *res)

@@ -291,6 +291,14 @@ static void ticket_html(struct buf *htm, bool it, const struct ticket_words *w,
 	html_para(htm, w->show);
 	buf_puts(htm, "<p><img src=\"cid:ticket-qr\" width=\"240\" "
 		      "height=\"240\" alt=\"QR\"></p>");
+	if (b->code != NULL && *b->code != '\0') {
+		buf_puts(htm, "<p>");
+		html(htm, it ? "Codice di prenotazione: " : "Booking code: ");
+		buf_puts(htm, "<strong style=\"font-size:1.4em;"
+			      "letter-spacing:.15em\">");
+		html(htm, b->code);
+		buf_puts(htm, "</strong></p>");
+	}
 	html_link(htm, ticket, it ? "Apri il biglietto" : "Open the ticket");
 	html_para(htm, w->cancel);
 	buf_puts(htm, "<p><a href=\"");
@@ -325,8 +333,13 @@ int mails_ticket(struct arena *a, const struct mails_booking *b,
 	    mails_event(a, b, ticket, &ics) < 0)
 		return -1;
 	buf_init(&text, a, 1024);
-	buf_printf(&text, "%s\n\n%s\n\n%s\n%s\n\n%s\n%s\n", w.greeting, w.what,
-		   w.show, ticket, w.cancel, manage);
+	buf_printf(&text, "%s\n\n%s\n\n%s\n%s\n", w.greeting, w.what, w.show,
+		   ticket);
+	if (b->code != NULL && *b->code != '\0')
+		buf_printf(&text, "%s%s\n",
+			   it ? "Codice di prenotazione: " : "Booking code: ",
+			   b->code);
+	buf_printf(&text, "\n%s\n%s\n", w.cancel, manage);
 	buf_init(&htm, a, 2048);
 	ticket_html(&htm, it, &w, ticket, manage, &text, b);
 	if (text.failed || htm.failed)

@@ -33,6 +33,9 @@ struct mails_booking {
 	 * and whether the event is cancelled (METHOD:CANCEL). */
 	int sequence;
 	bool cancelled;
+	/* The short booking code the door also accepts (sql/011), shown
+	 * next to the QR of the ticket; NULL or "" for none. */
+	const char *code;
 };
 
 /* The date of a performance in words: "sabato 28 novembre 2026, 20:30". */

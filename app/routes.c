@@ -9,6 +9,7 @@
 #include "auth.h"
 #include "bookings.h"
 #include "checkins.h"
+#include "door.h"
 #include "ops.h"
 #include "health.h"
 #include "shows.h"
@@ -54,9 +55,15 @@ const struct route app_routes[] = {
 	{HTTP_GET, "/api/auth/me", auth_me, ACCESS_STAFF},
 
 	{HTTP_POST, "/api/checkins", checkins_create, ACCESS_STAFF},
+	{HTTP_POST, "/api/checkins/{id}/undo", checkins_undo, ACCESS_STAFF},
 	{HTTP_GET, "/api/performances/{id}/checkins", checkins_performance,
 	 ACCESS_STAFF},
 	{HTTP_GET, "/api/staff/performances", checkins_performances,
+	 ACCESS_STAFF},
+	{HTTP_GET, "/api/performances/{id}/guests", door_guests, ACCESS_STAFF},
+	{HTTP_POST, "/api/performances/{id}/walkins", door_walkins,
+	 ACCESS_STAFF},
+	{HTTP_POST, "/api/performances/{id}/release", door_release,
 	 ACCESS_STAFF},
 
 	{HTTP_GET, "/admin", admin_page, ACCESS_PUBLIC},
@@ -89,6 +96,15 @@ const struct route app_routes[] = {
 	 admin_reservations_status, ACCESS_ADMIN},
 	{HTTP_POST, "/admin/checkins/{id}/undo", admin_checkins_undo,
 	 ACCESS_ADMIN},
+	{HTTP_POST, "/admin/performances/{id}/reservations",
+	 admin_reservations_create, ACCESS_ADMIN},
+	{HTTP_PATCH, "/admin/reservations/{id}", admin_reservations_update,
+	 ACCESS_ADMIN},
+	{HTTP_POST, "/admin/reservations/{id}/resend",
+	 admin_reservations_resend, ACCESS_ADMIN},
+	{HTTP_PATCH, "/admin/performances/{id}/door", admin_performances_door,
+	 ACCESS_ADMIN},
+	{HTTP_GET, "/admin/dashboard", admin_dashboard, ACCESS_ADMIN},
 	{HTTP_GET, "/admin/users", admin_users_list, ACCESS_ADMIN},
 	{HTTP_POST, "/admin/users", admin_users_create, ACCESS_ADMIN},
 	{HTTP_POST, "/admin/users/{id}/password", admin_users_password,

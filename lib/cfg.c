@@ -119,6 +119,8 @@ int cfg_load(struct cfg *c, cfg_getter get, char *err, size_t errlen)
 		errlen) < 0 ||
 	    num(get, "BOXOFFICE_MAIL_RETRY_SECONDS", 30, 1, 3600,
 		&c->mail_retry_s, err, errlen) < 0 ||
+	    num(get, "BOXOFFICE_DOOR_RELEASE_MINUTES", 10, -1, 24 * 60,
+		&c->door_release_minutes, err, errlen) < 0 ||
 	    abuse(get, c, err, errlen) < 0 ||
 	    flag(get, "BOXOFFICE_SMTP_STARTTLS", false, &c->smtp_starttls,
 		 err, errlen) < 0)

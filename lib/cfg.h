@@ -42,6 +42,9 @@ struct cfg {
 	int login_delay_s;		/* the first delay; doubles, up to 15 min */
 	int login_account_failures;	/* per account in an hour: 15 min lock */
 	int argon2_concurrency;		/* verifications at once per worker */
+	/* Minutes after curtain when a walk-in releases pending holds and
+	 * (if the performance allows) absent seats; -1 = never by itself. */
+	int door_release_minutes;
 };
 
 /* Source of variables: getenv in production, a table in tests. */

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { api, startStack } from '../http/stack.mjs';
 import { confirmToken, startSmtp } from '../http/smtp.mjs';
-import { book, post, visitor } from '../http/fixtures.mjs';
+import { book, makePerformance, post, visitor } from '../http/fixtures.mjs';
 import { DESKTOP, assertClean, checkPage, docShot, launch, newPage } from './browser.mjs';
 
 let stack;
@@ -202,7 +202,8 @@ describe('the admin UI', () => {
 
     // Status change: confirm Marco's pending booking.
     await page.getByRole('button', { name: 'Conferma la prenotazione di Marco Verdi' }).click();
-    await page.locator('.notice', { hasText: 'Nessuna email' }).waitFor();
+    // No more "ask the visitor to reopen the link": the page says how to send the ticket.
+    await page.locator('.notice', { hasText: 'usa “Reinvia”' }).waitFor();
     await page.goto(`${stack.url}/manage/performances/${ids.perf}`);
     await at('Il malato immaginario');
     assert.match(await page.locator('#reservations tr', { hasText: 'Marco Verdi' }).innerText(), /Confermata/);
@@ -215,6 +216,9 @@ describe('the admin UI', () => {
     await at('Il malato immaginario');
     const undo = page.getByRole('button', { name: /Annulla l’ingresso di 2 posti per Giulia Bianchi/ });
     await undo.click();
+    // Asked first, saying what happens.
+    assert.match(await page.locator('.confirm-box').innerText(), /di nuovo da far entrare/);
+    await page.locator('.confirm-box .btn--danger').click();
     await page.locator('.notice', { hasText: 'Ingresso annullato' }).waitFor();
     assert.equal((await api(stack, `/api/tickets/${ticket.split('/t/')[1]}`)).body.ticket.seats_admitted, 0);
     assert.match(await page.locator('#reservations tr', { hasText: 'Giulia Bianchi' }).innerText(), /annullato/);
@@ -274,11 +278,16 @@ describe('the admin UI', () => {
     await checkPage(page, 'manage-users', { bothLangs: false });
 
     await page.getByRole('button', { name: `Nuova password per ${email}` }).click();
+    // "ends the session now", before anything happens.
+    assert.match(await page.locator('.confirm-box').innerText(), /Le sessioni di Usher finiscono subito/);
+    await page.locator('.confirm-box .btn--danger').click();
     await page.locator('#new-password').filter({ hasNotText: pw }).waitFor();
     const pw2 = await page.locator('#new-password').innerText();
     assert.equal((await post(stack, '/api/auth/login', { email, password: pw2 })).status, 200);
 
     await page.getByRole('button', { name: `Disattiva ${email}` }).click();
+    assert.match(await page.locator('.confirm-box').innerText(), /Disattivare Usher\?/);
+    await page.locator('.confirm-box .btn--danger').click();
     await page.locator('.notice', { hasText: 'Fatto' }).waitFor();
     assert.match(await page.locator('#users tr', { hasText: email }).innerText(), /Disattivato/);
     assert.equal((await post(stack, '/api/auth/login', { email, password: pw2 })).status, 401);
@@ -303,6 +312,121 @@ describe('the admin UI', () => {
 
     await page.locator('#logout').click();
     await page.locator('#login-email').waitFor();
+    assertClean(page);
+  });
+});
+
+// ---- the box office, the door list, the dashboard (issue 14) ------------------
+
+describe('the box office in the admin', () => {
+  let perf;
+  let as;
+
+  /** Sign in again (the audit test signed out) and open performance perf. */
+  async function openPerf() {
+    await page.goto(`${stack.url}/manage/performances/${perf}`);
+    if (await page.locator('#login-email').isVisible().catch(() => false)) {
+      await page.locator('#login-email').fill(admin.email);
+      await page.locator('#login-password').fill(admin.password);
+      await page.locator('#login-password').press('Enter');
+    }
+    await page.locator('#box-form').waitFor();
+  }
+
+  before(async () => {
+    perf = await makePerformance(stack, { capacity: 10, startsIn: '3 days' });
+    as = await apiSession();
+  });
+
+  test('a phone booking without email, its seats changed, a booking with email resent with new links', async () => {
+    await openPerf();
+    await page.locator('#box-form-name').fill('Telefono Tizio');
+    await page.locator('#box-form-phone').fill('051 123456');
+    await page.locator('#box-form-seats').fill('3');
+    await page.locator('#box-form-notes').fill('paga alla porta');
+    await checkPage(page, 'manage-box-office', { bothLangs: false, ready: (p) => p.locator('#box-form').waitFor() });
+    await page.locator('#box-form').getByRole('button', { name: 'Prenota' }).click();
+    const created = page.locator('.notice', { hasText: /Prenotazione creata: codice [2-9A-HJKMNP-Z]{6}/ });
+    await created.waitFor();
+    const code = /codice ([2-9A-HJKMNP-Z]{6,8})/.exec(await created.innerText())[1];
+    const row = page.locator('#reservations tr', { hasText: 'Telefono Tizio' });
+    assert.match(await row.innerText(), new RegExp(code));
+    assert.match(await row.innerText(), /Confermata/);
+
+    // Seats down, through the seat rules.
+    await page.getByRole('button', { name: 'Modifica la prenotazione di Telefono Tizio' }).click();
+    await page.locator('#edit-form-seats').fill('2');
+    await page.locator('#edit-form').getByRole('button', { name: 'Salva le modifiche' }).click();
+    await page.locator('.notice', { hasText: 'Prenotazione aggiornata' }).waitFor();
+    const list = (await as(`/admin/performances/${perf}/reservations`)).body.reservations;
+    assert.equal(list.find((r) => r.code === code).seats, 2);
+    // Up beyond what is free: refused, said in the form.
+    await page.getByRole('button', { name: 'Modifica la prenotazione di Telefono Tizio' }).click();
+    await page.locator('#edit-form-seats').fill('20');
+    await page.locator('#edit-form').getByRole('button', { name: 'Salva le modifiche' }).click();
+    await page.locator('#edit-form-alert').filter({ hasText: /./ }).waitFor();
+
+    // With an email: the ticket goes out; "Resend" says the old links stop working.
+    const email = visitor('box');
+    await page.locator('#box-form-name').fill('Mail Caio');
+    await page.locator('#box-form-email').fill(email);
+    await page.locator('#box-form-seats').fill('1');
+    await page.locator('#box-form').getByRole('button', { name: 'Prenota' }).click();
+    await page.locator('.notice', { hasText: 'Prenotazione creata' }).waitFor();
+    const [first] = await smtp.waitFor(email, 1);
+    const oldTicket = /\/t\/([A-Za-z0-9_-]{43})/.exec(first.parsed.text)[1];
+    await page.getByRole('button', { name: 'Reinvia a Mail Caio con link nuovi' }).click();
+    assert.match(await page.locator('.confirm-box').innerText(), /smettono di funzionare/);
+    await page.locator('.confirm-box .btn--danger').click();
+    await page.locator('.notice', { hasText: 'Inviato di nuovo' }).waitFor();
+    await smtp.waitFor(email, 2);
+    assert.equal((await api(stack, `/api/tickets/${oldTicket}`)).status, 404, 'the old ticket no longer works');
+    assertClean(page);
+  });
+
+  test('the printable door list: by name, with seats, codes, notes and a tick box', async () => {
+    await openPerf();
+    await page.locator('#door-list').click();
+    await page.locator('#door-list-table').waitFor();
+    const names = await page.locator('#door-list-table tbody tr td:nth-child(2)').allInnerTexts();
+    assert.deepEqual(names, ['Mail Caio', 'Telefono Tizio']);
+    assert.match(await page.locator('#door-list-table').innerText(), /paga alla porta/);
+    await page.emulateMedia({ media: 'print' });
+    assert.equal(await page.locator('.mnav').isVisible(), false, 'no navigation on paper');
+    assert.equal(await page.locator('#print').isVisible(), false);
+    await page.screenshot({ path: 'tests/artifacts/screenshots/manage-door-list-print.png', fullPage: true });
+    await page.emulateMedia({ media: 'screen' });
+    await checkPage(page, 'manage-door-list', { bothLangs: false, ready: (p) => p.locator('#door-list-table').waitFor() });
+    docShot('manage-door-list', 'admin-door-list', { size: 'phone' });
+    assertClean(page);
+  });
+
+  test('the dashboard shows the numbers of the API, as bars and as text', async () => {
+    // Known bookings: 3 confirmed (1 admitted), 2 pending on perf; a past
+    // performance with 4 booked and 3 come.
+    const t1 = await post(stack, `/api/performances/${perf}/reservations`, { name: 'Pend Ente', email: visitor('pend'), seats: 2 });
+    assert.equal(t1.status, 201, t1.text);
+    const code = (await as(`/admin/performances/${perf}/reservations`)).body.reservations.find((r) => r.name === 'Telefono Tizio').code;
+    assert.equal((await as('/api/checkins', 'POST', { code, performance_id: perf, seats: 1 })).status, 201);
+    const past = await makePerformance(stack, { capacity: 10, startsIn: '1 day' });
+    const b = await as(`/admin/performances/${past}/reservations`, 'POST', { name: 'Passato', seats: 4 });
+    assert.equal(b.status, 201, b.text);
+    assert.equal((await as('/api/checkins', 'POST', { code: b.body.reservation.code, performance_id: past, seats: 3 })).status, 201);
+    await stack.psql(`UPDATE performances SET starts_at = now() - interval '2 hours' WHERE id = ${past}`);
+
+    await page.goto(`${stack.url}/manage/`);
+    await page.locator('#dashboard').waitFor();
+    const d = (await as('/admin/dashboard')).body;
+    const mine = d.coming.find((x) => x.id === perf);
+    assert.deepEqual([mine.confirmed, mine.pending, mine.admitted, mine.free], [3, 2, 1, 5]);
+    const text = await page.locator(`[data-fill="${perf}"]`).innerText();
+    assert.equal(text, `${mine.confirmed} confermati, ${mine.pending} in attesa, ${mine.admitted} entrati, ${mine.free} liberi su ${mine.seats}`);
+    assert.match(await page.locator(`.fills__item[data-perf="${perf}"] svg`).getAttribute('aria-label'), /Riempimento/);
+    assert.equal(await page.locator('.daychart rect').count(), 28);
+    const row = await page.locator(`#past tr[data-perf="${past}"]`).innerText();
+    assert.match(row, /4\s+3\s+1\s+75%/);
+    await checkPage(page, 'manage-dashboard', { ready: (p) => p.locator('#dashboard').waitFor() });
+    docShot('manage-dashboard', 'admin-dashboard', { size: 'phone' });
     assertClean(page);
   });
 });

@@ -121,6 +121,9 @@ describe('the door scanner', () => {
   });
 
   test('the camera reads a real ticket: checked in, and the counter moves', async () => {
+    // This test looks at the result screen at length: no auto-return to
+    // the camera (that has its own test below).
+    await page.locator('#auto-delay').selectOption('0');
     // No BarcodeDetector in this chromium on Linux: the jsQR fallback reads it.
     await page.locator('#camera-toggle').click();
     // Two seats on the ticket: how many come in now? (all, by default)
@@ -245,5 +248,207 @@ describe('the door scanner', () => {
     await page.locator('#manual-submit').click();
     await page.locator('#login-alert').filter({ hasText: 'sessione è scaduta' }).waitFor();
     assertClean(page);
+  });
+});
+
+// ---- around the scanner (issue 14) -------------------------------------------
+
+/** A reservation's code, name and seats as the door's guest list has them. */
+async function guestOf(performance, ticket) {
+  const t = (await api(stack, `/api/tickets/${ticket}`)).body.ticket;
+  return t.code;
+}
+
+/** A signed-in scanner page of its own (another phone) on performance p. */
+async function phone(context, p) {
+  const pg = await newPage(context);
+  await pg.goto(`${stack.url}/checkin/`);
+  await pg.locator('#login-email').fill(staff.email);
+  await pg.locator('#login-password').fill(staff.password);
+  await pg.locator('#login-password').press('Enter');
+  await pg.locator(`.pick__item[data-perf="${p}"]`).click();
+  await pg.locator('#door-title').waitFor();
+  return pg;
+}
+
+/** Type a code on page pg; resolves the screen reached. */
+async function typed(pg, code) {
+  await pg.locator('#manual-code').fill(code);
+  await pg.locator('#manual-submit').click();
+  const screen = pg.locator('#result, #party');
+  await screen.waitFor();
+  return (await screen.getAttribute('id')) === 'party' ? 'party' : pg.locator('#result').getAttribute('data-result');
+}
+
+/** The guest list has reservation `code` (the stored copy is fresh). */
+async function listHas(pg, code) {
+  await pg.locator('#tab-list').click();
+  await pg.locator(`.guest[data-code="${code}"]`).waitFor({ timeout: 15_000 });
+  await pg.locator('#tab-scan').click();
+}
+
+/** Cut the API off (every /api/ request fails as with no network). */
+const cutOff = (pg) => pg.route('**/api/**', (route) => route.abort('internetdisconnected'));
+
+describe('around the scanner: list, codes, walk-ins, offline', () => {
+  let context;
+  let fresh; // the ticket this browser's camera shows
+
+  before(async () => {
+    fresh = await confirmedTicket(perf, 1, 'Auto Return');
+    const png = Buffer.from(await (await fetch(`${stack.url}/api/tickets/${fresh.ticket}/qr.png`)).arrayBuffer());
+    const video = join(tmp, 'fresh.y4m');
+    writeY4m(png, video);
+    context = await launch({ video });
+  });
+  after(async () => {
+    await context?.close();
+  });
+
+  test('search the guest list by name, admit, see the notes, undo with confirmation', async () => {
+    const email = visitor('lista');
+    const r = await book(stack, perf, { name: 'Maria Lista', email, seats: 1, notes: 'sedia a rotelle, prima fila' });
+    assert.equal(r.status, 201, r.text);
+    const confirm = confirmToken((await smtp.waitFor(email, 1))[0]);
+    const c = await post(stack, '/api/reservations/confirm', { token: confirm });
+    const ticket = c.body.ticket.url.split('/t/')[1];
+    page = await phone(context, perf);
+    await page.locator('#tab-list').click();
+    await page.locator('#guest-search').pressSequentially('list');
+    const row = page.locator('.guest', { hasText: 'Maria Lista' });
+    await row.waitFor();
+    assert.equal(await page.locator('.guest').count(), 1, 'search as you type keeps one');
+    assert.match(await row.innerText(), /sedia a rotelle/);
+    await checkPage(page, 'door-guest-list', { ready: (p) => p.locator('#guest-list').waitFor() });
+    docShot('door-guest-list', 'door-list');
+    await row.locator('.guest__admit').click();
+    await page.locator('#result[data-result="checked_in"]').waitFor();
+    assert.match(await page.locator('#result-notes').innerText(), /sedia a rotelle/);
+    // Undo asks first, saying what happens; "no" keeps the admission.
+    page.once('dialog', (d) => { assert.match(d.message(), /Maria Lista/); d.dismiss(); });
+    await page.locator('#undo').click();
+    assert.equal((await api(stack, `/api/tickets/${ticket}`)).body.ticket.seats_admitted, 1);
+    page.once('dialog', (d) => d.accept());
+    await page.locator('#undo').click();
+    await page.locator('#door-notice', { hasText: 'Ingresso annullato' }).waitFor();
+    assert.equal((await api(stack, `/api/tickets/${ticket}`)).body.ticket.seats_admitted, 0);
+    assertClean(page);
+  });
+
+  test('the short code typed in lower case with a space', async () => {
+    const t = await confirmedTicket(perf, 1, 'Codice Minuscolo');
+    const code = await guestOf(perf, t.ticket);
+    await page.locator('#tab-scan').click();
+    assert.equal(await typed(page, `${code.slice(0, 3).toLowerCase()} ${code.slice(3).toLowerCase()}`), 'checked_in');
+    assert.match(await page.locator('#result').innerText(), /Codice Minuscolo/);
+    await page.locator('#result-next').click();
+    assertClean(page);
+  });
+
+  test('a walk-in sold and admitted at the door', async () => {
+    await page.locator('#tab-walkin').click();
+    const free = Number(await page.locator('#count-free').innerText());
+    await page.locator('#walkin-seats').fill('2');
+    await page.locator('#walkin-name').fill('Alla Porta');
+    await checkPage(page, 'door-walkin', { ready: (p) => p.locator('#walkin-form').waitFor(), bothLangs: false });
+    await page.locator('#walkin-submit').click();
+    await page.locator('#result[data-result="walk_in"]').waitFor();
+    assert.match(await page.locator('#result').innerText(), /2 posti venduti alla porta/);
+    await page.locator('#result-next').click();
+    await page.locator('#count-free', { hasText: String(free - 2) }).waitFor();
+    const g = await api(stack, `/api/performances/${perf}/guests?q=${encodeURIComponent('Alla Porta')}`, {
+      headers: { cookie: (await apiLogin(staff)).cookie },
+    });
+    assert.equal(g.body.guests[0].source, 'door');
+    assert.equal(g.body.guests[0].seats_admitted, 2);
+    assertClean(page);
+  });
+
+  test('a green result returns to the camera by itself; the camera keeps running', async () => {
+    await page.locator('#tab-scan').click();
+    await page.locator('#auto-delay').selectOption('1');
+    await page.locator('#camera-toggle').click();
+    await page.locator('#result[data-result="checked_in"]').waitFor({ timeout: 15_000 });
+    assert.match(await page.locator('#result').innerText(), /Auto Return/);
+    // No tap: back to the viewfinder, the camera still on.
+    await page.locator('#camera-toggle').filter({ hasText: 'Ferma' }).waitFor({ timeout: 5_000 });
+    assert.equal(await page.evaluate(() => Boolean(document.querySelector('video')?.srcObject?.active)), true);
+    await page.locator('#camera-toggle').click();
+    await page.locator('#camera-toggle').filter({ hasText: 'Avvia' }).waitFor();
+    assert.equal((await api(stack, `/api/tickets/${fresh.ticket}`)).body.ticket.seats_admitted, 1);
+  });
+
+  test('offline: the API cut off, two tickets admitted on the phone, sent once when it is back', async () => {
+    const a = await confirmedTicket(perf, 1, 'Offline Uno');
+    const b = await confirmedTicket(perf, 1, 'Offline Due');
+    const codeB = await guestOf(perf, b.ticket);
+    await page.reload();
+    await page.locator('#door-title').waitFor();
+    await listHas(page, codeB);
+    await cutOff(page);
+    assert.equal(await typed(page, a.ticket), 'checked_in');
+    assert.equal(await page.locator('#result').getAttribute('data-offline'), 'true');
+    await page.locator('#result-next').click();
+    assert.equal(await typed(page, codeB.toLowerCase()), 'checked_in');
+    await page.locator('#result-next').click();
+    await page.locator('#offline-banner', { hasText: /offline/i }).waitFor();
+    assert.match(await page.locator('#offline-banner').innerText(), /2 da inviare/);
+    await screenshots(page, 'door-offline');
+    docShot('door-offline', 'door-offline');
+    // Nothing reached the server yet.
+    assert.equal((await api(stack, `/api/tickets/${a.ticket}`)).body.ticket.seats_admitted, 0);
+    await page.unroute('**/api/**');
+    await page.locator('#door-notice', { hasText: 'Di nuovo in linea' }).waitFor({ timeout: 15_000 });
+    assert.equal((await api(stack, `/api/tickets/${a.ticket}`)).body.ticket.seats_admitted, 1);
+    assert.equal((await api(stack, `/api/tickets/${b.ticket}`)).body.ticket.seats_admitted, 1);
+    for (const t of [a, b]) {
+      const id = await stack.psql(`SELECT count(*) FROM checkins c JOIN reservations r ON r.id = c.reservation_id
+                                    WHERE r.performance_id = ${perf} AND r.name = '${t === a ? 'Offline Uno' : 'Offline Due'}'`);
+      assert.equal(id, '1', 'admitted once');
+    }
+    // The stored list holds hashes, never a token.
+    const stored = await page.evaluate(() => new Promise((resolve) => {
+      const req = indexedDB.open('bo-door');
+      req.onsuccess = () => {
+        const tx = req.result.transaction(['lists', 'queue']);
+        const all = [];
+        tx.objectStore('lists').getAll().onsuccess = (e) => all.push(...e.target.result);
+        tx.objectStore('queue').getAll().onsuccess = (e) => all.push(...e.target.result);
+        tx.oncomplete = () => resolve(JSON.stringify(all));
+      };
+    }));
+    assert.ok(!stored.includes(a.ticket) && !stored.includes(b.ticket), 'no ticket token on the phone');
+    assert.ok(stored.includes('ticket_hash'));
+  });
+
+  test('two offline scanners admit the same 2-seat ticket: reconciled, the excess shown on both', async () => {
+    const pair = await confirmedTicket(perf, 2, 'Coppia Doppia');
+    const code = await guestOf(perf, pair.ticket);
+    const other = await launch();
+    try {
+      const one = page;
+      await one.reload();
+      await one.locator('#door-title').waitFor();
+      const two = await phone(other, perf);
+      await listHas(one, code);
+      await listHas(two, code);
+      await cutOff(one);
+      await cutOff(two);
+      for (const pg of [one, two]) {
+        assert.equal(await typed(pg, pair.ticket), 'party');
+        await pg.locator('#party-admit').click();
+        await pg.locator('#result[data-result="checked_in"][data-offline="true"]').waitFor();
+        await pg.locator('#result-next').click();
+      }
+      await one.unroute('**/api/**');
+      await one.locator('#door-notice', { hasText: 'Di nuovo in linea' }).waitFor({ timeout: 15_000 });
+      await two.unroute('**/api/**');
+      await two.locator('#door-notice', { hasText: 'Di nuovo in linea' }).waitFor({ timeout: 15_000 });
+      assert.equal((await api(stack, `/api/tickets/${pair.ticket}`)).body.ticket.seats_admitted, 2, 'never more than the ticket');
+      for (const pg of [two, one])
+        await pg.locator('#excess', { hasText: /Coppia Doppia: ammessi due volte offline, 2 in più/ }).waitFor({ timeout: 15_000 });
+    } finally {
+      await other.close();
+    }
   });
 });

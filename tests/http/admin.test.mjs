@@ -507,7 +507,7 @@ describe('reservations', () => {
     assert.ok(r.raw.includes(Buffer.from('Zoë Ångström', 'utf8')), 'UTF-8 text');
     const rows = parseCsv(r.text);
     const header = ['id', 'created_at', 'status', 'name', 'email', 'phone', 'seats', 'seats_admitted', 'locale',
-      'notes', 'confirmed_at', 'cancelled_at', 'expires_at'];
+      'notes', 'confirmed_at', 'cancelled_at', 'expires_at', 'code'];
     assert.deepEqual(rows[0], header);
 
     const json = await reservations(perf.id);
@@ -516,9 +516,26 @@ describe('reservations', () => {
       const s = v === null ? '' : String(v);
       return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
     };
-    json.forEach((res, i) => {
-      assert.deepEqual(rows[i + 1], header.map((k) => safe(res[k])), `row ${i + 1}`);
+    // Times in the theatre's zone (Europe/Rome by default) with the
+    // offset, to the second (issue 14): the JSON's instant, written so.
+    const times = new Set(['created_at', 'confirmed_at', 'cancelled_at', 'expires_at']);
+    const local = (v) => {
+      if (v === null) return '';
+      const d = new Date(v);
+      const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
+        timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit', day: '2-digit',
+        hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+      }).formatToParts(d).map((x) => [x.type, x.value]));
+      const off = Math.round((Date.UTC(+p.year, p.month - 1, +p.day, +p.hour, +p.minute, +p.second)
+        - Math.floor(d.getTime() / 1000) * 1000) / 60000);
+      const hm = `${String(Math.floor(Math.abs(off) / 60)).padStart(2, '0')}:${String(Math.abs(off) % 60).padStart(2, '0')}`;
+      return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}${off < 0 ? '-' : '+'}${hm}`;
+    };
+    const csvById = Object.fromEntries(rows.slice(1).map((row) => [row[0], row]));
+    json.forEach((res) => {
+      assert.deepEqual(csvById[res.id], header.map((k) => (times.has(k) ? local(res[k]) : safe(res[k]))), `reservation ${res.id}`);
     });
+    // Sorted by name, like a door list (tests/http/door.test.mjs checks the order).
     // The cells a spreadsheet would have evaluated.
     const byId = Object.fromEntries(rows.slice(1).map((row) => [row[0], row]));
     const formula = json.find((x) => x.name === '=1+1');

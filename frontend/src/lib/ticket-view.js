@@ -50,6 +50,14 @@ export function details({ starts_at, venue, seats, status, extra = [] }) {
     extra);
 }
 
+/** The short booking code (6-8 characters) the door also accepts typed. */
+export function bookingCode(code) {
+  if (!code) return null;
+  return h('p', { class: 'booking-code', id: 'booking-code' },
+    h('span', { class: 'muted small' }, t('ticket.booking_code')), ' ',
+    h('strong', { class: 'booking-code__value', translate: 'no' }, code));
+}
+
 export function codeLine(token) {
   return h('div', {},
     h('p', { class: 'muted small ticket-code', id: 'ticket-code-label' }, t('ticket.code')),

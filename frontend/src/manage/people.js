@@ -4,7 +4,7 @@ import { compactDateTime, time } from '../lib/format.js';
 import { t } from '../lib/i18n.js';
 import { errorText } from '../lib/layout.js';
 import { user as me } from '../lib/staff.js';
-import { form, notice, table } from './ui.js';
+import { form, notice, table, twoStep } from './ui.js';
 
 export async function usersList(el, ctx) {
   ctx.title(t('u.list'));
@@ -42,15 +42,25 @@ export async function usersList(el, ctx) {
         locked ? h('div', { class: 'small' }, t('u.locked', { time: time(u.locked_until) })) : null),
       h('td', { class: 'small' }, u.last_login_at ? compactDateTime(u.last_login_at) : t('u.never')),
       h('td', {}, h('div', { class: 'row-actions' },
-        h('button', {
-          type: 'button', class: 'btn btn--small btn--secondary', 'aria-label': t('u.reset_label', { email: u.email }),
-          onclick: () => act(`/admin/users/${u.id}/password`, (r) => showPassword(u.email, r.password)),
-        }, t('u.reset')),
-        self ? null : h('button', {
+        // Both end the user's sessions at once: say so, ask first.
+        twoStep({
+          id: `reset-${u.id}`, label: t('u.reset'), ariaLabel: t('u.reset_label', { email: u.email }),
+          cls: 'btn btn--small btn--secondary',
+          ask: t('u.reset_ask', { name: u.name || u.email }),
+          yes: t('u.reset_yes'),
+          onConfirm: () => act(`/admin/users/${u.id}/password`, (r) => showPassword(u.email, r.password)),
+        }),
+        self ? null : u.active ? twoStep({
+          id: `deactivate-${u.id}`, label: t('u.deactivate'), ariaLabel: t('u.deactivate_label', { email: u.email }),
+          cls: 'btn btn--small btn--secondary',
+          ask: t('u.deactivate_ask', { name: u.name || u.email }),
+          yes: t('u.deactivate_yes'),
+          onConfirm: () => act(`/admin/users/${u.id}/deactivate`, () => ctx.go('/manage/users', t('u.done'))),
+        }) : h('button', {
           type: 'button', class: 'btn btn--small btn--secondary',
-          'aria-label': t(u.active ? 'u.deactivate_label' : 'u.activate_label', { email: u.email }),
-          onclick: () => act(`/admin/users/${u.id}/${u.active ? 'deactivate' : 'activate'}`, () => ctx.go('/manage/users', t('u.done'))),
-        }, u.active ? t('u.deactivate') : t('u.activate')))));
+          'aria-label': t('u.activate_label', { email: u.email }),
+          onclick: () => act(`/admin/users/${u.id}/activate`, () => ctx.go('/manage/users', t('u.done'))),
+        }, t('u.activate')))));
   });
 
   replace(el,

@@ -1,6 +1,8 @@
 // Performances: list, create, settings (capacity rule with "force"),
 // cancel, and the bookings of one performance (search, status changes,
-// check-in undo, CSV).
+// check-in undo, CSV), and the box office (issue 14): bookings the admin
+// makes and changes, resending with new links, the door setting, the
+// printable door list; destructive actions ask first, saying what happens.
 import { h, replace, focus } from '../lib/dom.js';
 import { compactDateTime, dateTime, time } from '../lib/format.js';
 import { t } from '../lib/i18n.js';
@@ -152,6 +154,8 @@ export async function performanceDetail(el, ctx) {
     }), ' ', p.show.published ? h('a', { href: `/shows/${p.show.slug}` }, t('p.public_page')) : null),
     status,
     bookings,
+    cancelled ? null : boxOffice(ctx, p),
+    cancelled ? null : doorSetting(ctx, p),
     h('section', { class: 'msection', 'aria-labelledby': 'settings-title' },
       h('h2', { id: 'settings-title' }, t('p.settings')),
       settings,
@@ -224,30 +228,53 @@ async function reservations(el, ctx, p, status) {
     }
   }
 
+  const editor = h('div', { id: 'edit-booking' });
   const rows = list.map((r) => {
     const name = r.purged_at ? `(${t('r.purged')})` : r.name;
     const buttons = [];
     if (r.status === 'pending' || r.status === 'expired') {
       buttons.push(h('button', {
         type: 'button', class: 'btn btn--small', 'aria-label': t('r.confirm_label', { name }),
-        onclick: () => act(`/admin/reservations/${r.id}/status`, { status: 'confirmed' }, t('r.confirmed_note')),
+        onclick: () => act(`/admin/reservations/${r.id}/status`, { status: 'confirmed' }, r.email ? t('b.confirmed_note') : t('m.saved')),
       }, t('r.confirm')));
     }
     if ((r.status === 'pending' || r.status === 'confirmed') && !r.seats_admitted) {
+      buttons.push(twoStep({
+        id: `cancel-${r.id}`, label: t('r.cancel'), ariaLabel: t('r.cancel_label', { name }),
+        cls: 'btn btn--small btn--secondary',
+        ask: t('b.cancel_ask', { name, seats: t('seats', { n: r.seats }) }),
+        yes: t('b.cancel_yes'),
+        onConfirm: () => act(`/admin/reservations/${r.id}/status`, { status: 'cancelled' }, t('r.cancelled_note')),
+      }));
+    }
+    if (!r.purged_at && (r.status === 'pending' || r.status === 'confirmed')) {
       buttons.push(h('button', {
-        type: 'button', class: 'btn btn--small btn--secondary', 'aria-label': t('r.cancel_label', { name }),
-        onclick: () => act(`/admin/reservations/${r.id}/status`, { status: 'cancelled' }, t('r.cancelled_note')),
-      }, t('r.cancel')));
+        type: 'button', class: 'btn btn--small btn--secondary', id: `edit-${r.id}`, 'aria-label': t('b.edit_label', { name }),
+        onclick: () => editBooking(ctx, editor, r, name),
+      }, t('b.edit')));
+      if (r.email) {
+        buttons.push(twoStep({
+          id: `resend-${r.id}`, label: t('b.resend'), ariaLabel: t('b.resend_label', { name }),
+          cls: 'btn btn--small btn--secondary',
+          ask: t('b.resend_ask', { email: r.email }),
+          yes: t('b.resend_yes'),
+          onConfirm: () => act(`/admin/reservations/${r.id}/resend`, {}, t('b.resent')),
+        }));
+      }
     }
     const checkins = (r.checkins ?? []).map((c) => h('li', { class: c.undone_at ? 'undone' : '' },
       t('r.checkin', { seats: t('seats', { n: c.seats }), time: time(c.at), by: c.by ?? '' }),
       c.undone_at ? ` \u2014 ${t('r.undone')}` : ' ',
-      c.undone_at ? null : h('button', {
-        type: 'button', class: 'btn btn--small btn--secondary', 'aria-label': t('r.undo_label', { seats: t('seats', { n: c.seats }), name }),
-        onclick: () => act(`/admin/checkins/${c.id}/undo`, undefined, t('r.undone_note')),
-      }, t('r.undo'))));
+      c.undone_at ? null : twoStep({
+        id: `undo-${c.id}`, label: t('r.undo'), ariaLabel: t('r.undo_label', { seats: t('seats', { n: c.seats }), name }),
+        cls: 'btn btn--small btn--secondary',
+        ask: t('b.undo_ask', { seats: t('seats', { n: c.seats }), name }),
+        yes: t('b.undo_yes'),
+        onConfirm: () => act(`/admin/checkins/${c.id}/undo`, undefined, t('r.undone_note')),
+      })));
     return h('tr', { 'data-id': r.id },
-      h('td', {}, h('strong', {}, name), r.notes ? h('div', { class: 'small muted' }, `${t('r.notes')}: ${r.notes}`) : null),
+      h('td', {}, h('strong', {}, name), r.code ? h('div', { class: 'small booking-code-cell', translate: 'no' }, `${t('b.code')} ${r.code}`) : null,
+        r.notes ? h('div', { class: 'small muted' }, `${t('r.notes')}: ${r.notes}`) : null),
       h('td', { class: 'small' }, r.email, r.phone ? h('div', {}, r.phone) : null),
       h('td', { class: 'num' }, String(r.seats)),
       h('td', { class: 'num' }, String(r.seats_admitted), checkins.length ? h('ul', { class: 'checkins' }, checkins) : null),
@@ -259,13 +286,122 @@ async function reservations(el, ctx, p, status) {
   replace(el,
     h('div', { class: 'mhead' },
       h('h2', { id: 'bookings-title' }, t('r.title')),
+      h('a', { class: 'btn btn--secondary', id: 'door-list', href: `/manage/performances/${p.id}/door-list` }, t('b.door_list')),
       h('a', { class: 'btn btn--secondary', id: 'csv', href: `/admin/performances/${p.id}/reservations?${csv}`, download: `reservations-${p.id}.csv` }, t('r.csv'))),
     search,
     h('p', { class: 'muted', id: 'bookings-count' }, t('r.count', { n: list.length })),
+    editor,
     table({
       caption: t('r.title'),
       id: 'reservations',
       columns: [t('r.name'), t('r.contact'), t('r.seats'), t('r.admitted'), t('r.status'), t('r.created'), t('m.actions')],
       rows,
     }));
+}
+
+// ---- the box office (issue 14) ---------------------------------------------
+
+/** The admin's own booking: by phone or at the counter, email optional. */
+function boxOffice(ctx, p) {
+  const out = h('div', { id: 'box-result' });
+  return h('section', { class: 'msection', 'aria-labelledby': 'box-title' },
+    h('h2', { id: 'box-title' }, t('b.title')),
+    out,
+    form({
+      id: 'box-form',
+      submitLabel: t('b.create'),
+      fields: [
+        { name: 'name', label: t('b.name'), required: true, maxlength: 120 },
+        { name: 'email', label: t('b.email'), type: 'email', maxlength: 254, hint: t('b.email_hint') },
+        { name: 'phone', label: t('b.phone'), maxlength: 40 },
+        { name: 'seats', label: t('b.seats'), type: 'number', required: true, min: 1, max: 100, value: 2 },
+        { name: 'notes', label: t('b.notes'), type: 'textarea', maxlength: 1000, rows: 2 },
+        { name: 'confirmed', label: t('b.confirmed'), type: 'checkbox', value: true },
+      ],
+      onSubmit: async (v) => {
+        const bodyObj = { name: v.name, seats: v.seats, confirmed: v.confirmed };
+        for (const k of ['email', 'phone', 'notes']) if (v[k].trim()) bodyObj[k] = v[k].trim();
+        const r = await ctx.api(`/admin/performances/${p.id}/reservations`, { method: 'POST', body: bodyObj });
+        ctx.go(`/manage/performances/${p.id}`, t('b.created', { code: r.reservation.code }));
+      },
+    }));
+}
+
+/** The edit form of one booking, shown above the table. */
+function editBooking(ctx, el, r, name) {
+  const f = form({
+    id: 'edit-form',
+    submitLabel: t('b.save'),
+    fields: [
+      { name: 'seats', label: t('b.seats'), type: 'number', required: true, min: 1, max: 100, value: r.seats },
+      { name: 'name', label: t('b.name'), required: true, maxlength: 120, value: r.name },
+      { name: 'email', label: t('b.email'), type: 'email', maxlength: 254, value: r.email },
+      { name: 'phone', label: t('b.phone'), maxlength: 40, value: r.phone },
+      { name: 'notes', label: t('b.notes'), type: 'textarea', maxlength: 1000, rows: 2, value: r.notes },
+    ],
+    onSubmit: async (v) => {
+      await ctx.api(`/admin/reservations/${r.id}`, { method: 'PATCH', body: { ...v, email: v.email.trim(), phone: v.phone.trim(), notes: v.notes.trim() } });
+      ctx.go(location.pathname + location.search, t('b.saved'));
+    },
+  });
+  replace(el, h('div', { class: 'card', role: 'group', 'aria-labelledby': 'edit-title' },
+    h('h3', { id: 'edit-title', tabindex: '-1' }, t('b.edit_title', { name })),
+    f,
+    h('button', { type: 'button', class: 'btn btn--secondary', onclick: () => replace(el) }, t('b.close'))));
+  focus(document.getElementById('edit-title'));
+}
+
+/** Whether the door may release absent seats (PATCH /admin/performances/{id}/door). */
+function doorSetting(ctx, p) {
+  const box = h('input', { type: 'checkbox', class: 'check', id: 'release-absent', disabled: true });
+  const out = h('p', { class: 'small', id: 'door-setting-status', role: 'status' });
+  ctx.api(`/api/performances/${p.id}/guests`).then((g) => {
+    box.checked = Boolean(g.performance.release_absent);
+    box.disabled = false;
+  }).catch(() => {});
+  box.addEventListener('change', async () => {
+    box.disabled = true;
+    try {
+      await ctx.api(`/admin/performances/${p.id}/door`, { method: 'PATCH', body: { release_absent: box.checked } });
+      out.textContent = t('b.release_absent_saved');
+    } catch (err) {
+      box.checked = !box.checked;
+      out.textContent = errorText(err);
+    } finally {
+      box.disabled = false;
+    }
+  });
+  return h('section', { class: 'msection', 'aria-labelledby': 'door-setting-title' },
+    h('h2', { id: 'door-setting-title' }, t('b.door')),
+    h('div', { class: 'field field--check' }, box, h('label', { for: 'release-absent' }, t('b.release_absent'))),
+    out);
+}
+
+/** The printable door list: confirmed bookings by name, with codes, notes and a tick box. */
+export async function doorList(el, ctx) {
+  const id = ctx.params[0];
+  const { performance: p, reservations: list } = await ctx.api(`/admin/performances/${id}/reservations?status=confirmed`);
+  if (ctx.stale()) return;
+  ctx.title(`${t('l.title')} ${p.show.title}`);
+  const rows = [...list].sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }) || a.id - b.id);
+  const seats = rows.reduce((n, r) => n + r.seats, 0);
+  replace(el,
+    h('div', { class: 'door-list' },
+      h('p', { class: 'crumbs no-print' }, h('a', { href: `/manage/performances/${id}` }, t('l.back'))),
+      h('h1', {}, `${t('l.title')}: ${p.show.title}`),
+      h('p', { class: 'lead' }, dateTime(p.starts_at), ' \u00b7 ', p.venue.name),
+      h('p', {}, t('l.count', { n: rows.length }), ' \u00b7 ', t('l.seats_total', { n: seats })),
+      h('p', { class: 'no-print' }, h('button', { type: 'button', class: 'btn', id: 'print', onclick: () => window.print() }, t('l.print'))),
+      table({
+        caption: t('l.title'),
+        id: 'door-list-table',
+        columns: [t('l.tick'), t('b.name'), t('b.seats'), t('b.code'), t('b.notes')],
+        rows: rows.map((r) => h('tr', { 'data-id': r.id },
+          h('td', {}, h('span', { class: 'tick', 'aria-hidden': 'true' }), r.seats_admitted ? ` ${r.seats_admitted}` : ''),
+          h('td', {}, r.name),
+          h('td', { class: 'num' }, String(r.seats)),
+          h('td', { class: 'code', translate: 'no' }, r.code),
+          h('td', {}, r.notes))),
+      }),
+      h('p', { class: 'small muted' }, t('l.printed', { when: dateTime(new Date().toISOString()) }))));
 }

@@ -140,6 +140,8 @@ export function twoStep({ label, ask, yes, onConfirm, cls = 'btn btn--secondary'
         yesBtn.disabled = true;
         try {
           await onConfirm();
+          // Still here (the view did not change): back to the button.
+          if (box.isConnected) replace(box, first);
         } catch (err) {
           replace(box, h('p', { class: 'alert', role: 'alert' }, errorText(err)), first);
         }

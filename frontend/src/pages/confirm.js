@@ -8,7 +8,7 @@ import { api } from '../lib/api.js';
 import { focus, h, icon, replace } from '../lib/dom.js';
 import { langChosen, t, useLang } from '../lib/i18n.js';
 import { errorText, loading, messagePage, mount, setTitle } from '../lib/layout.js';
-import { codeLine, details, qrBlock, statusPill, tokenOf } from '../lib/ticket-view.js';
+import { bookingCode, codeLine, details, qrBlock, statusPill, tokenOf } from '../lib/ticket-view.js';
 import { TOKEN_RE } from '../lib/token.js';
 
 const token = decodeURIComponent(location.hash.slice(1)).trim();
@@ -81,6 +81,7 @@ function renderConfirmed(main) {
         h('p', {}, t('confirm.hello', { name: r.name })),
         h('p', { class: 'summary__title' }, p.show.title)),
       qrBlock(res.ticket),
+      bookingCode(r.code),
       h('p', { class: 'qr-help' }, t('confirm.qr_help')),
       details({ starts_at: p.starts_at, venue: p.venue, seats: r.seats }),
       h('p', { class: 'actions' },

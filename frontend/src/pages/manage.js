@@ -5,20 +5,23 @@
 import '../styles/base.css';
 import '../styles/manage.css';
 import '../strings/manage.js';
+import '../strings/box-office.js';
 import { api } from '../lib/api.js';
 import { focus, h, replace } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
 import { errorText, langSwitch, loading, mount, setTitle } from '../lib/layout.js';
 import { loginForm, logout, user, whoami } from '../lib/staff.js';
 import { notice } from '../manage/ui.js';
-import { performanceDetail, performanceNew, performancesList } from '../manage/performances.js';
+import { doorList, performanceDetail, performanceNew, performancesList } from '../manage/performances.js';
+import { dashboard } from '../manage/dashboard.js';
 import { showEdit, showNew, showsList, venueEdit, venueNew, venuesList } from '../manage/catalog.js';
 import { auditList, usersList } from '../manage/people.js';
 
 const ROUTES = [
-  [/^\/manage\/?$/, performancesList, 'performances'],
+  [/^\/manage\/?$/, landing, 'performances'],
   [/^\/manage\/performances\/new$/, performanceNew, 'performances'],
   [/^\/manage\/performances\/(\d+)$/, performanceDetail, 'performances'],
+  [/^\/manage\/performances\/(\d+)\/door-list$/, doorList, 'performances'],
   [/^\/manage\/shows$/, showsList, 'shows'],
   [/^\/manage\/shows\/new$/, showNew, 'shows'],
   [/^\/manage\/shows\/(\d+)$/, showEdit, 'shows'],
@@ -35,6 +38,15 @@ const NAV = [
   ['users', '/manage/users'],
   ['audit', '/manage/audit'],
 ];
+
+/** The landing page: the performances, and the overview drawn as charts
+ * (people would rather look than read) right under their list. */
+async function landing(el, ctx) {
+  const list = h('div', {});
+  const dash = h('div', {});
+  replace(el, list, dash);
+  await Promise.all([performancesList(list, ctx), dashboard(dash, ctx)]);
+}
 
 let phase = 'loading'; // loading | login | ready | error
 let loginNotice = null;

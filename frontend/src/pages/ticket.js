@@ -7,7 +7,7 @@ import { focus, h, replace } from '../lib/dom.js';
 import { time } from '../lib/format.js';
 import { t } from '../lib/i18n.js';
 import { errorText, loading, messagePage, mount, setTitle } from '../lib/layout.js';
-import { codeLine, details, qrBlock, statusPill } from '../lib/ticket-view.js';
+import { bookingCode, codeLine, details, qrBlock, statusPill } from '../lib/ticket-view.js';
 import { TOKEN_RE } from '../lib/token.js';
 
 const token = decodeURIComponent(location.pathname.replace(/^\/t\//, '').replace(/\/$/, ''));
@@ -57,6 +57,7 @@ function render(main) {
       perfCancelled ? h('p', { class: 'alert', role: 'status', id: 'perf-cancelled' }, t('ticket.perf_cancelled_text')) : null,
       ticket.status === 'pending' && !perfCancelled ? h('p', { class: 'alert alert--info' }, t('ticket.pending_text')) : null,
       valid ? qrBlock(ticket) : null,
+      valid ? bookingCode(ticket.code) : null,
       valid ? h('p', { class: 'qr-help' }, t('confirm.qr_help')) : null,
       details({
         starts_at: ticket.performance.starts_at,
