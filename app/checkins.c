@@ -24,33 +24,18 @@
 #include <stdio.h>
 #include <string.h>
 
+/* door_scan() (sql/017_door_scan.sql) decides and describes: the
+ * admission's columns, then the ticket as the door sees it, as member
+ * texts to splice into answers. */
 enum { CHECK_IN_RESULT, CHECK_IN_RESERVATION_ID, CHECK_IN_ID,
        CHECK_IN_ADMITTED, CHECK_IN_REMAINING, CHECK_IN_EXCESS,
-       CHECK_IN_REPLAYED };
+       CHECK_IN_REPLAYED, DESCRIBE_RESERVATION, DESCRIBE_PERFORMANCE,
+       DESCRIBE_AT, DESCRIBE_BY };
 static const char SQL_CHECK_IN[] =
 	"SELECT o_result, o_reservation_id, o_checkin_id, o_admitted,"
-	" o_remaining, o_excess, o_replayed FROM door_admit($1::bytea,"
-	" $2::bigint, $3, $4::integer, $5::bigint, $6, $7::boolean)";
-
-/* The ticket as the door sees it: member texts to splice into answers. */
-enum { DESCRIBE_RESERVATION, DESCRIBE_PERFORMANCE, DESCRIBE_AT, DESCRIBE_BY };
-static const char SQL_DESCRIBE[] =
-	"SELECT json_build_object('name', r.name, 'seats', r.seats,"
-	"  'seats_admitted', r.seats_admitted, 'status', r.status,"
-	"  'cancelled_by', r.cancelled_by, 'code', r.code, 'notes', r.notes,"
-	"  'source', r.source, 'door_excess', r.door_excess)::text,"
-	" json_build_object('id', p.id, 'starts_at', p.starts_at,"
-	"  'status', p.status,"
-	"  'show', json_build_object('slug', s.slug, 'title', s.title))::text,"
-	" to_json(c.at)::text,"
-	" to_json(coalesce(nullif(u.name, ''), u.email, ''))::text"
-	" FROM reservations r JOIN performances p ON p.id = r.performance_id"
-	" JOIN shows s ON s.id = p.show_id"
-	" LEFT JOIN LATERAL (SELECT at, by_user FROM checkins"
-	"  WHERE reservation_id = r.id AND undone_at IS NULL"
-	"  ORDER BY at DESC LIMIT 1) c ON true"
-	" LEFT JOIN users u ON u.id = c.by_user"
-	" WHERE r.id = $1::bigint";
+	" o_remaining, o_excess, o_replayed, o_reservation, o_performance,"
+	" o_at, o_by FROM door_scan($1::bytea, $2::bigint, $3, $4::integer,"
+	" $5::bigint, $6, $7::boolean)";
 
 static const char SQL_PERFORMANCE_CHECKINS[] =
 	"SELECT json_build_object("
@@ -311,11 +296,9 @@ int checkins_create(struct http_req *req, struct http_res *res)
 {
 	const struct outcome *o;
 	struct scan sc;
-	const char *id[1];
 	struct db_params p;
 	struct db_conn *c;
-	PGresult *row, *d;
-	enum db_status st;
+	PGresult *row;
 	int status;
 
 	if ((status = scan_input(req, res, &sc)) != 0 ||
@@ -336,7 +319,7 @@ int checkins_create(struct http_req *req, struct http_res *res)
 	db_param(&p, sc.client_id);
 	db_param_bool(&p, sc.offline);
 	/* No performance lock: a scan changes no availability, and only two
-	 * scans of one ticket conflict (on its row). */
+	 * scans of one ticket conflict (on its row; sql/017_door_scan.sql). */
 	if ((status = app_call(req, res, c, 0, SQL_CHECK_IN, &p, &row)) != 0)
 		return status;
 	o = outcome_find(OUTCOMES(checkin_outcomes),
@@ -346,20 +329,23 @@ int checkins_create(struct http_req *req, struct http_res *res)
 	if (o->status == 404 || strcmp(o->result, "client_id_reused") == 0)
 		return http_error(res, o->status, o->code, o->message);
 
-	id[0] = db_val(row, 0, CHECK_IN_RESERVATION_ID);
-	st = db_query(c, req->arena, SQL_DESCRIBE, 1, id, &d);
-	if (st != DB_OK)
-		return app_db_error(res, st);
-	if (PQntuples(d) != 1)
-		return app_internal_error(res);
 	log_event(LOG_INFO, req->request_id, "checkin", "reservation %s: %s%s",
-		  id[0], o->result,
+		  db_val(row, 0, CHECK_IN_RESERVATION_ID), o->result,
 		  strcmp(db_val(row, 0, CHECK_IN_REPLAYED), "t") == 0
 			  ? " (replayed)" : "");
-	return answer(res, o, row, d);
+	return answer(res, o, row, row);
 }
 
 enum { UNDO_RESULT, UNDO_RESERVATION_ID };
+
+/* The reservation as door_scan() describes it, after an undo. */
+enum { UNDONE_RESERVATION };
+static const char SQL_UNDONE[] =
+	"SELECT json_build_object('name', r.name, 'seats', r.seats,"
+	"  'seats_admitted', r.seats_admitted, 'status', r.status,"
+	"  'cancelled_by', r.cancelled_by, 'code', r.code, 'notes', r.notes,"
+	"  'source', r.source, 'door_excess', r.door_excess)::text"
+	" FROM reservations r WHERE r.id = $1::bigint";
 static const char SQL_UNDO[] =
 	"SELECT o_result, o_reservation_id FROM admin_undo_check_in("
 	"$1::bigint, $2::bigint, $3)";
@@ -397,13 +383,13 @@ int checkins_undo(struct http_req *req, struct http_res *res)
 	log_event(LOG_INFO, req->request_id, "checkin_undone",
 		  "check-in %s of reservation %s at the door by user %s",
 		  http_param(req, "id"), id[0], auth_user(req)->id_text);
-	st = db_query(c, req->arena, SQL_DESCRIBE, 1, id, &d);
+	st = db_query(c, req->arena, SQL_UNDONE, 1, id, &d);
 	if (st != DB_OK)
 		return app_db_error(res, st);
 	if (PQntuples(d) != 1)
 		return app_internal_error(res);
 	buf_printf(&res->body, "{\"undone\":true,\"reservation\":%s}",
-		   db_val(d, 0, DESCRIBE_RESERVATION));
+		   db_val(d, 0, UNDONE_RESERVATION));
 	return o->status;
 }
 
