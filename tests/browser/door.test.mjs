@@ -345,6 +345,33 @@ describe('around the scanner: list, codes, walk-ins, offline', () => {
     assertClean(page);
   });
 
+  test('a scan answered 503 busy is sent again by itself: admitted once, no error', async () => {
+    const t = await confirmedTicket(perf, 1, 'Busy Server');
+    const code = await guestOf(perf, t.ticket);
+    let refused = 0;
+    await page.route('**/api/checkins', (route) => {
+      if (refused >= 2) return route.continue();
+      refused++;
+      return route.fulfill({ status: 503, contentType: 'application/json', headers: { 'Retry-After': '1' },
+        body: JSON.stringify({ error: { code: 'busy', message: 'too many requests at once' } }) });
+    });
+    try {
+      await page.locator('#tab-scan').click();
+      assert.equal(await typed(page, code), 'checked_in');
+      assert.equal(refused, 2, 'two busy answers, then the real one');
+      assert.equal(await page.locator('#offline-banner').count(), 0, 'busy is not offline');
+      assert.equal((await api(stack, `/api/tickets/${t.ticket}`)).body.ticket.seats_admitted, 1);
+    } finally {
+      await page.unroute('**/api/checkins');
+    }
+    await page.locator('#result-next').click();
+    // The browser logs each refused load: exactly the two we injected.
+    const busy = page.problems.filter((p) => /status of 503/.test(p));
+    assert.equal(busy.length, 2);
+    page.problems = page.problems.filter((p) => !/status of 503/.test(p));
+    assertClean(page);
+  });
+
   test('a walk-in sold and admitted at the door', async () => {
     await page.locator('#tab-walkin').click();
     const free = Number(await page.locator('#count-free').innerText());

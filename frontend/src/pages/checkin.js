@@ -680,6 +680,23 @@ function admitGuest(g) {
   checkIn(send, 1, g);
 }
 
+/**
+ * POST the scan; a 503 "busy" (the server's transaction kept colliding
+ * with others and wrote nothing) is sent again by itself a few times,
+ * with the same client id, before it counts as an error.
+ */
+async function postScan(body) {
+  for (const wait of [200, 500, 1000]) {
+    try {
+      return await api('/api/checkins', { method: 'POST', body });
+    } catch (err) {
+      if (err.status !== 503 || err.code !== 'busy') throw err;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+  return api('/api/checkins', { method: 'POST', body });
+}
+
 async function checkIn(send, seats, guest) {
   const clientId = store.clientId();
   const body = { ...send, performance_id: state.perf.id, client_id: clientId };
@@ -689,7 +706,7 @@ async function checkIn(send, seats, guest) {
     result = await admitOffline(send, seats, guest, clientId);
   } else {
     try {
-      const r = await api('/api/checkins', { method: 'POST', body });
+      const r = await postScan(body);
       result = { code: r.result === 'excess' ? 'excess' : 'checked_in', data: r };
     } catch (err) {
       if (handleAuth(err)) return;
