@@ -99,7 +99,16 @@ static const char SQL_BOOK[] =
 enum { CONFIRM_RESULT, CONFIRM_RESERVATION_ID, CONFIRM_SEATS_AVAILABLE };
 static const char SQL_CONFIRM[] =
 	"SELECT o_result, o_reservation_id, o_seats_available"
-	" FROM confirm_reservation($1::bytea, $2)";
+	" FROM confirm_reservation_sealed($1::bytea, $2, $3::bytea)";
+
+/* The sealed confirm token of a new booking, for its reminder and the
+ * "send me my bookings" list (lib/tok: tok_seal). Written after book()
+ * commits, outside the lock: it moves no seat and no trigger looks at it
+ * (book() itself does not take it yet). */
+static const char SQL_KEEP_BOX[] =
+	"UPDATE reservations SET confirm_token_box = $2::bytea"
+	" WHERE id = $1::bigint AND confirm_token_box IS NULL";
+
 
 enum { CANCEL_RESULT };
 static const char SQL_CANCEL[] =
@@ -294,17 +303,22 @@ static int perf_info(struct http_req *req, struct http_res *res,
 	return 0;
 }
 
-/* Fresh confirm and ticket tokens, their hashes and the confirmation
- * message for them: 0, or the status answered (500). */
+/* Fresh confirm and ticket tokens, their hashes, the sealed confirm
+ * token ("" without a key) and the confirmation message for them: 0, or
+ * the status answered (500). */
 static int new_booking(struct http_req *req, struct http_res *res,
 		       struct info *in, char confirm_hash[TOK_HASH_HEX_LEN + 1],
-		       char ticket_hash[TOK_HASH_HEX_LEN + 1], struct buf *mail)
+		       char ticket_hash[TOK_HASH_HEX_LEN + 1],
+		       char box[TOK_BOX_HEX_LEN + 1], struct buf *mail)
 {
 	char confirm[TOK_LEN + 1], ticket[TOK_LEN + 1];
 
 	if (tok_new(confirm) < 0 || tok_derive_ticket(confirm, ticket) < 0 ||
 	    tok_hash_hex(confirm, confirm_hash) < 0 ||
 	    tok_hash_hex(ticket, ticket_hash) < 0)
+		return app_internal_error(res);
+	box[0] = '\0';
+	if (tok_seal_ready() && tok_seal(confirm, box) < 0)
 		return app_internal_error(res);
 	buf_init(mail, req->arena, 4096);
 	if (mails_confirm(req->arena, &in->mail, confirm,
@@ -317,9 +331,24 @@ static int new_booking(struct http_req *req, struct http_res *res,
 	return 0;
 }
 
+/* Keep the sealed token of reservation id (box "" without a key). A
+ * failure costs the reminder its links, not the booking. */
+static void keep_box(struct http_req *req, struct db_conn *c, const char *id,
+		     const char *box)
+{
+	const char *params[2] = {id, box};
+
+	if (*box == '\0')
+		return;
+	if (db_exec(c, req->arena, SQL_KEEP_BOX, 2, params, NULL) != DB_OK)
+		log_event(LOG_WARN, req->request_id, "token_not_kept",
+			  "reservation %s: no sealed token", id);
+}
+
 int bookings_create(struct http_req *req, struct http_res *res)
 {
 	char confirm_hash[TOK_HASH_HEX_LEN + 1], ticket_hash[TOK_HASH_HEX_LEN + 1];
+	char box[TOK_BOX_HEX_LEN + 1];
 	const struct outcome *o;
 	struct json_object *body;
 	struct booking_input bi;
@@ -347,7 +376,8 @@ int bookings_create(struct http_req *req, struct http_res *res)
 	in.mail.email = bi.email;
 	in.mail.locale = bi.locale;
 	in.mail.seats = (int)bi.seats;
-	status = new_booking(req, res, &in, confirm_hash, ticket_hash, &mail);
+	status = new_booking(req, res, &in, confirm_hash, ticket_hash, box,
+			     &mail);
 	if (status != 0)
 		return status;
 
@@ -376,6 +406,7 @@ int bookings_create(struct http_req *req, struct http_res *res)
 				  db_val(r, 0, BOOK_SEATS_AVAILABLE), &o)) != 0)
 		return status;
 	outbox_kick();
+	keep_box(req, c, db_val(r, 0, BOOK_RESERVATION_ID), box);
 	log_event(LOG_INFO, req->request_id, "reservation_created",
 		  "reservation %s, performance %lld, %d seats",
 		  db_val(r, 0, BOOK_RESERVATION_ID),
@@ -484,6 +515,7 @@ int bookings_confirm(struct http_req *req, struct http_res *res)
 {
 	const char *confirm = NULL;
 	char ticket[TOK_LEN + 1], hash[TOK_HASH_HEX_LEN + 1];
+	char box[TOK_BOX_HEX_LEN + 1] = "";
 	const struct outcome *o;
 	struct db_params p;
 	struct db_conn *c;
@@ -512,9 +544,12 @@ int bookings_confirm(struct http_req *req, struct http_res *res)
 			  (long long)in.mail.reservation_id);
 		return app_internal_error(res);
 	}
+	if (tok_seal_ready() && tok_seal(confirm, box) < 0)
+		return app_internal_error(res);
 	db_params_init(&p);
 	db_param(&p, hash);
 	db_param(&p, mail.data);
+	db_param(&p, tok_seal_ready() ? box : NULL);
 	if ((status = app_db(req, res, &c)) != 0 ||
 	    (status = app_call(req, res, c, in.performance_id, SQL_CONFIRM,
 			       &p, &row)) != 0 ||

@@ -1,0 +1,162 @@
+// Reminders (issue 12): each confirmed booking of a scheduled performance
+// gets exactly one reminder BOXOFFICE_REMINDER_HOURS before the start, in
+// its own language, with the ticket link, the QR and a one-click "I can't
+// come"; pending and cancelled bookings get none, and 0 turns them off —
+// against a real stack and a real SMTP server on loopback.
+
+import { after, afterEach, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack } from './stack.mjs';
+import { confirmToken, startSmtp } from './smtp.mjs';
+import { book, countersExact, makePerformance, post, seatsAvailable, visitor } from './fixtures.mjs';
+
+const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function env(smtp, extra = {}) {
+  return {
+    BOXOFFICE_MAIL_BACKEND: 'smtp',
+    BOXOFFICE_SMTP_HOST: '127.0.0.1',
+    BOXOFFICE_SMTP_PORT: smtp.port,
+    BOXOFFICE_MAIL_RETRY_SECONDS: 1,
+    BOXOFFICE_SWEEP_SECONDS: 1,
+    BOXOFFICE_WORKERS: 2,
+    BOXOFFICE_THREADS: 4,
+    BOXOFFICE_RATE_LIMITS: 'off',
+    ...extra,
+  };
+}
+
+/** A booking, optionally confirmed: {email, token, ticketUrl}. */
+async function booking(stack, smtp, perf, { seats = 2, locale = 'it', confirm = true } = {}) {
+  const email = visitor('remind');
+  const r = await book(stack, perf, { name: 'Ada Rossi', email, seats, locale });
+  assert.equal(r.status, 201, r.text);
+  const [msg] = await smtp.waitFor(email, 1);
+  const token = confirmToken(msg);
+  if (!confirm) return { email, token };
+  const c = await post(stack, '/api/reservations/confirm', { token });
+  assert.equal(c.status, 200, c.text);
+  await smtp.waitFor(email, 2);
+  return { email, token, ticketUrl: c.body.ticket.url };
+}
+
+const reminders = (smtp, email) => smtp.to(email).filter((m) => /^(Promemoria|Reminder):/.test(m.parsed.subject));
+
+describe('reminders, BOXOFFICE_REMINDER_HOURS=24', () => {
+  let stack;
+  let smtp;
+
+  before(async () => {
+    smtp = await startSmtp();
+    stack = await startStack({ env: env(smtp, { BOXOFFICE_REMINDER_HOURS: 24 }) });
+  });
+  afterEach(() => stack.checkSanitizers());
+  after(async () => {
+    await stack?.stop();
+    await smtp?.stop();
+  });
+
+  test('one reminder per confirmed booking, in its language, with the ticket, the QR and "I can\'t come"', async () => {
+    const perf = await makePerformance(stack, { capacity: 20, startsIn: '3 hours' });
+    const it = await booking(stack, smtp, perf, { seats: 2, locale: 'it' });
+    const en = await booking(stack, smtp, perf, { seats: 3, locale: 'en' });
+    const [rit] = await smtp.waitFor(it.email, 3);
+    const [ren] = await smtp.waitFor(en.email, 3);
+    // Several sweeps of two workers later, still exactly one each.
+    await pause(4000);
+    assert.equal(reminders(smtp, it.email).length, 1);
+    assert.equal(reminders(smtp, en.email).length, 1);
+    assert.equal(smtp.to(it.email).length, 3, 'confirmation, ticket, reminder');
+
+    const mit = reminders(smtp, it.email)[0];
+    const men = reminders(smtp, en.email)[0];
+    assert.ok(rit && ren);
+    assert.match(mit.parsed.subject, /^Promemoria: /);
+    assert.match(mit.parsed.text, /Buongiorno Ada Rossi,/);
+    assert.match(mit.parsed.text, /2 posti/);
+    assert.match(men.parsed.subject, /^Reminder: /);
+    assert.match(men.parsed.text, /Hello Ada Rossi,/);
+    assert.match(men.parsed.text, /3 seats/);
+    for (const [m, b] of [[mit, it], [men, en]]) {
+      // The same ticket as the one confirmed, its QR inline, the event.
+      assert.ok(m.parsed.text.includes(b.ticketUrl), 'the ticket link');
+      assert.ok(m.parsed.attachments.some((a) => a.contentType === 'image/png' && a.cid === 'ticket-qr'), 'the QR');
+      assert.ok(m.parsed.attachments.some((a) => a.contentType.startsWith('text/calendar')), 'the event');
+      assert.ok(m.parsed.text.includes(`/confirm?cant-come#${b.token}`), '"I can\'t come" carries the booking\'s link');
+      assert.doesNotMatch(m.raw, /\n(Bcc|X-Token):/i);
+    }
+    assert.equal(await stack.psql(`SELECT count(*) FROM outbox WHERE kind = 'reminder'
+      AND reservation_id IN (SELECT id FROM reservations WHERE performance_id = ${perf})`), '2');
+    // The body, which held the tokens, is gone once sent.
+    assert.equal(await stack.psql(`SELECT count(*) FROM outbox WHERE kind = 'reminder'
+      AND body IS NOT NULL AND sent_at IS NOT NULL`), '0');
+
+    // "I can't come": the reminder's link cancels, and the seats are free.
+    const before = await seatsAvailable(stack, perf);
+    const token = /\/confirm\?cant-come#([A-Za-z0-9_-]{43})/.exec(men.parsed.text)[1];
+    const c = await post(stack, '/api/reservations/cancel', { token });
+    assert.equal(c.status, 200, c.text);
+    assert.equal(c.body.reservation.cancelled_by, 'visitor');
+    assert.equal(await seatsAvailable(stack, perf), before + 3);
+    assert.ok(await countersExact(stack));
+  });
+
+  test('none for pending or cancelled bookings, nor for performances beyond the window', async () => {
+    // Booked while the performance is days away, then brought into the
+    // window by hand (no move notice), so nothing races the sweep.
+    const soon = await makePerformance(stack, { capacity: 20, startsIn: '3 days' });
+    const later = await makePerformance(stack, { capacity: 20, startsIn: '3 days' });
+    const pending = await booking(stack, smtp, soon, { confirm: false });
+    const cancelled = await booking(stack, smtp, soon);
+    assert.equal((await post(stack, '/api/reservations/cancel', { token: cancelled.token })).status, 200);
+    const far = await booking(stack, smtp, later);
+    const control = await booking(stack, smtp, soon);
+    await stack.psql(`UPDATE performances SET starts_at = now() + interval '5 hours' WHERE id = ${soon}`);
+    await smtp.waitFor(control.email, 3);
+    await pause(3000);
+    assert.equal(reminders(smtp, control.email).length, 1, 'confirmed: one');
+    assert.equal(reminders(smtp, pending.email).length, 0, 'pending: none');
+    assert.equal(reminders(smtp, cancelled.email).length, 0, 'cancelled: none');
+    assert.equal(reminders(smtp, far.email).length, 0, 'beyond the window: none');
+  });
+
+  test('a reminder queued before its booking was cancelled is dropped unsent', async () => {
+    const perf = await makePerformance(stack, { capacity: 20, startsIn: '3 days' });
+    const b = await booking(stack, smtp, perf);
+    // Queue it by hand as the sweep would, then cancel before it is sent:
+    // hold the outbox back with a due time in the future.
+    await stack.psql(`WITH r AS (UPDATE reservations SET reminded_at = now()
+        WHERE confirm_token_box IS NOT NULL AND performance_id = ${perf} RETURNING id, email)
+      INSERT INTO outbox (reservation_id, kind, recipient, next_attempt_at)
+      SELECT id, 'reminder', email, now() + interval '3 seconds' FROM r`);
+    assert.equal((await post(stack, '/api/reservations/cancel', { token: b.token })).status, 200);
+    await pause(5000);
+    assert.equal(reminders(smtp, b.email).length, 0);
+    assert.equal(await stack.psql(`SELECT last_error FROM outbox WHERE kind = 'reminder'
+      AND reservation_id = (SELECT id FROM reservations WHERE performance_id = ${perf})`), 'not sent: no longer due');
+  });
+});
+
+describe('reminders off, BOXOFFICE_REMINDER_HOURS=0', () => {
+  let stack;
+  let smtp;
+
+  before(async () => {
+    smtp = await startSmtp();
+    stack = await startStack({ env: env(smtp, { BOXOFFICE_REMINDER_HOURS: 0 }) });
+  });
+  afterEach(() => stack.checkSanitizers());
+  after(async () => {
+    await stack?.stop();
+    await smtp?.stop();
+  });
+
+  test('no reminder at all', async () => {
+    const perf = await makePerformance(stack, { capacity: 20, startsIn: '2 hours' });
+    const b = await booking(stack, smtp, perf);
+    await pause(4000);
+    assert.equal(reminders(smtp, b.email).length, 0);
+    assert.equal(smtp.to(b.email).length, 2);
+    assert.equal(await stack.psql("SELECT count(*) FROM outbox WHERE kind = 'reminder'"), '0');
+  });
+});
