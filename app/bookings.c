@@ -28,6 +28,7 @@
 #include "../lib/log.h"
 #include "../lib/qr.h"
 #include "../lib/tok.h"
+#include "../lib/valid.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -856,4 +857,159 @@ int bookings_resend(struct http_req *req, struct http_res *res)
 		  (long long)in.mail.reservation_id, kind);
 	buf_printf(&res->body, "{\"sent\":\"%s\"}", kind);
 	return o->status;
+}
+
+/* ---- send me my bookings -------------------------------------------- */
+
+/* At most this many "your bookings" messages to one address a day, and
+ * requests of one client network that send one, an hour
+ * (docs/ARCHITECTURE.md, "Send me my bookings"). */
+#define LOOKUP_PER_ADDRESS_DAY 3
+#define LOOKUP_PER_NETWORK_HOUR 10
+/* The bookings one message lists, soonest first. */
+#define LOOKUP_MAX 20
+
+enum lookup_col {
+	LOOKUP_RES_ID,
+	LOOKUP_PENDING,
+	LOOKUP_BOX,
+	LOOKUP_SEATS,
+	LOOKUP_SHOW_TITLE,
+	LOOKUP_VENUE_NAME,
+	LOOKUP_VENUE_ADDRESS,
+	LOOKUP_STARTS_EPOCH,
+	LOOKUP_DURATION,
+	LOOKUP_LOCAL_START,
+	LOOKUP_SEQUENCE
+};
+/* The active bookings of an address: confirmed, or pending with the hold
+ * running, of scheduled performances still ahead. */
+static const char SQL_LOOKUP[] =
+	"SELECT r.id, r.status = 'pending', r.confirm_token_box, r.seats,"
+	" s.title, v.name,"
+	" v.address || CASE WHEN v.city <> '' THEN ', ' || v.city ELSE '' END,"
+	" extract(epoch FROM p.starts_at)::bigint,"
+	" coalesce(s.duration_minutes, " STR(MAILS_DEFAULT_MINUTES) "),"
+	" to_char(p.starts_at AT TIME ZONE $2, 'YYYY MM DD HH24:MI ID'),"
+	" p.schedule_seq"
+	" FROM reservations r JOIN performances p ON p.id = r.performance_id"
+	INFO_JOINS
+	" WHERE lower(r.email) = lower($1) AND p.status = 'scheduled'"
+	" AND p.starts_at > now() AND (r.status = 'confirmed'"
+	"  OR (r.status = 'pending' AND r.expires_at > now()))"
+	" ORDER BY p.starts_at, r.id LIMIT " STR(LOOKUP_MAX);
+
+enum { LIST_RESULT };
+static const char SQL_LIST[] =
+	"SELECT o_result FROM queue_bookings_list($1, $2, $3, $4::integer,"
+	" $5::integer)";
+
+/* The one answer, whatever the address holds and whatever the caps said. */
+#define LOOKUP_ANSWER                                                      \
+	"{\"status\":\"accepted\",\"message\":\"if this address has active "  \
+	"bookings, a message listing them is on its way\"}"
+
+/* The list's entries from the rows of SQL_LOOKUP: 0, or -1. */
+static int lookup_items(struct arena *a, PGresult *r, const char *locale,
+			struct mails_listed *items)
+{
+	int n = PQntuples(r);
+
+	for (int i = 0; i < n; i++) {
+		struct mails_listed *it = &items[i];
+		struct mails_booking *b = &it->booking;
+		char *confirm = arena_alloc(a, TOK_LEN + 1);
+		char *ticket = arena_alloc(a, TOK_LEN + 1);
+
+		if (confirm == NULL || ticket == NULL)
+			return -1;
+		memset(it, 0, sizeof(*it));
+		b->reservation_id =
+			strtoll(db_val(r, i, LOOKUP_RES_ID), NULL, 10);
+		b->locale = locale;
+		b->name = "";
+		b->seats = (int)strtol(db_val(r, i, LOOKUP_SEATS), NULL, 10);
+		b->show_title = db_val(r, i, LOOKUP_SHOW_TITLE);
+		b->venue_name = db_val(r, i, LOOKUP_VENUE_NAME);
+		b->venue_address = db_val(r, i, LOOKUP_VENUE_ADDRESS);
+		b->starts_at = (time_t)strtoll(db_val(r, i, LOOKUP_STARTS_EPOCH),
+					       NULL, 10);
+		b->duration_minutes =
+			(int)strtol(db_val(r, i, LOOKUP_DURATION), NULL, 10);
+		b->local_start = db_val(r, i, LOOKUP_LOCAL_START);
+		b->sequence = (int)strtol(db_val(r, i, LOOKUP_SEQUENCE), NULL,
+					  10);
+		it->pending = strcmp(db_val(r, i, LOOKUP_PENDING), "t") == 0;
+		if (!db_null(r, i, LOOKUP_BOX) &&
+		    tok_unseal(db_val(r, i, LOOKUP_BOX), confirm) == 0 &&
+		    tok_derive_ticket(confirm, ticket) == 0) {
+			it->confirm_token = confirm;
+			it->ticket_token = ticket;
+		}
+	}
+	return 0;
+}
+
+int bookings_lookup(struct http_req *req, struct http_res *res)
+{
+	const char *email = NULL, *locale = NULL;
+	const char *params[2] = {NULL, app.cfg.timezone};
+	struct mails_listed *items;
+	struct json_object *body;
+	struct input_fields f;
+	struct db_params p;
+	struct db_conn *c;
+	enum db_status st;
+	struct buf mail;
+	PGresult *r, *row;
+	int status, n;
+
+	if ((status = app_json_body(req, res, &body)) != 0)
+		return status;
+	input_fields_init(&f, req->arena);
+	if (input_text(req->arena, body, &f, "email", VALID_EMAIL_MAX,
+		       INPUT_REQUIRED | INPUT_NONEMPTY, &email) == INPUT_SET &&
+	    !valid_email(email, strlen(email)))
+		input_field_error(&f, "email", "invalid");
+	if (input_text(req->arena, body, &f, "locale", 2, 0, &locale) ==
+		    INPUT_SET &&
+	    strcmp(locale, "it") != 0 && strcmp(locale, "en") != 0)
+		input_field_error(&f, "locale", "invalid");
+	if (f.n != 0)
+		return input_fields_answer(res, &f);
+	if (locale == NULL)
+		locale = "it";
+	params[0] = email;
+	if ((status = app_db(req, res, &c)) != 0)
+		return status;
+	st = db_query(c, req->arena, SQL_LOOKUP, 2, params, &r);
+	if (st != DB_OK)
+		return app_db_error(res, st);
+	n = PQntuples(r);
+	if (n > 0) {
+		items = arena_alloc(req->arena, (size_t)n * sizeof(*items));
+		buf_init(&mail, req->arena, 8192);
+		if (items == NULL || lookup_items(req->arena, r, locale,
+						  items) < 0 ||
+		    mails_bookings(req->arena, locale, email, items, (size_t)n,
+				   &mail) < 0 || mail.failed) {
+			log_event(LOG_ERROR, req->request_id,
+				  "mail_render_failed", "bookings list");
+			return app_internal_error(res);
+		}
+		db_params_init(&p);
+		db_param(&p, email);
+		db_param(&p, app_client_net(req));
+		db_param(&p, mail.data);
+		db_param_int(&p, LOOKUP_PER_ADDRESS_DAY);
+		db_param_int(&p, LOOKUP_PER_NETWORK_HOUR);
+		if ((status = app_call(req, res, c, 0, SQL_LIST, &p, &row)) != 0)
+			return status;
+		if (strcmp(db_val(row, 0, LIST_RESULT), "queued") == 0)
+			outbox_kick();
+		log_event(LOG_INFO, req->request_id, "bookings_listed",
+			  "%d booking(s): %s", n, db_val(row, 0, LIST_RESULT));
+	}
+	buf_puts(&res->body, LOOKUP_ANSWER);
+	return 202;
 }

@@ -115,3 +115,6 @@ BEGIN
     o_result := 'queued';
 END
 $$;
+
+-- "Send me my bookings" finds an address's reservations.
+CREATE INDEX reservations_email ON reservations (lower(email));

@@ -137,6 +137,86 @@ describe('reminders, BOXOFFICE_REMINDER_HOURS=24', () => {
   });
 });
 
+describe('send me my bookings: POST /api/bookings/lookup', () => {
+  let stack;
+  let smtp;
+
+  before(async () => {
+    smtp = await startSmtp();
+    stack = await startStack({ env: env(smtp, { BOXOFFICE_REMINDER_HOURS: 0 }) });
+  });
+  afterEach(() => stack.checkSanitizers());
+  after(async () => {
+    await stack?.stop();
+    await smtp?.stop();
+  });
+
+  const lookup = (stack, body) => post(stack, '/api/bookings/lookup', body);
+  const lists = (smtp, email) => smtp.to(email).filter((m) => /^(Le tue prenotazioni|Your bookings)$/.test(m.parsed.subject));
+
+  test('one message listing the active bookings with their links; the same answer for any address', async () => {
+    const perf = await makePerformance(stack, { capacity: 20, startsIn: '4 days' });
+    const other = await makePerformance(stack, { capacity: 20, startsIn: '6 days' });
+    const a = await booking(stack, smtp, perf, { seats: 2 });
+    // The same visitor's second booking, another performance, pending.
+    const r = await book(stack, other, { name: 'Ada Rossi', email: a.email.toUpperCase(), seats: 1 });
+    assert.equal(r.status, 201, r.text);
+    const cancelled = await booking(stack, smtp, other, { seats: 1 });
+    await post(stack, '/api/reservations/cancel', { token: cancelled.token });
+
+    const known = await lookup(stack, { email: a.email, locale: 'en' });
+    const unknown = await lookup(stack, { email: visitor('nobody') });
+    assert.equal(known.status, 202);
+    assert.equal(unknown.status, 202);
+    assert.deepEqual(known.body, unknown.body, 'no enumeration');
+    assert.equal(known.text, unknown.text);
+
+    const [m] = await waitList(smtp, a.email);
+    assert.equal(m.parsed.subject, 'Your bookings');
+    assert.ok(m.parsed.text.includes(a.ticketUrl), 'the confirmed booking\'s ticket');
+    assert.ok(m.parsed.text.includes(`/confirm#${a.token}`), 'its manage link');
+    assert.match(m.parsed.text, /to be confirmed/, 'the pending one, with its confirmation link');
+    assert.equal((m.parsed.text.match(/\/confirm#/g) ?? []).length, 2);
+    assert.doesNotMatch(m.raw, /^To:.*Ada/m, 'no name in To:');
+    assert.equal(lists(smtp, cancelled.email).length, 0, 'an address with only a cancelled booking gets nothing');
+    await pause(1500);
+    assert.equal(lists(smtp, a.email).length, 1);
+  });
+
+  test('capped per address (3 a day) and per network (10 an hour), silently', async () => {
+    const perf = await makePerformance(stack, { capacity: 40, startsIn: '4 days' });
+    const a = await booking(stack, smtp, perf, { seats: 1 });
+    for (let i = 0; i < 5; i++) assert.equal((await lookup(stack, { email: a.email })).status, 202);
+    await pause(2000);
+    assert.equal(lists(smtp, a.email).length, 3, 'three a day to one address');
+
+    const others = [];
+    for (let i = 0; i < 12; i++) others.push(await booking(stack, smtp, perf, { seats: 1 }));
+    // This network has sent 3 (above) + 1 (first test) lists this hour.
+    await stack.psql("UPDATE outbox SET client_net = NULL WHERE kind = 'bookings'");
+    for (const o of others) assert.equal((await lookup(stack, { email: o.email })).status, 202);
+    await pause(2000);
+    const got = others.filter((o) => lists(smtp, o.email).length === 1).length;
+    assert.equal(got, 10, 'ten an hour from one network');
+  });
+
+  test('an address that is not one: 422', async () => {
+    const r = await lookup(stack, { email: 'not-an-address' });
+    assert.equal(r.status, 422);
+    assert.equal(r.body.error.fields.email, 'invalid');
+  });
+});
+
+async function waitList(smtp, email) {
+  const until = Date.now() + 15_000;
+  while (Date.now() < until) {
+    const got = smtp.to(email).filter((m) => /^(Le tue prenotazioni|Your bookings)$/.test(m.parsed.subject));
+    if (got.length) return got;
+    await pause(50);
+  }
+  throw new Error(`no list for ${email}`);
+}
+
 describe('reminders off, BOXOFFICE_REMINDER_HOURS=0', () => {
   let stack;
   let smtp;
