@@ -349,7 +349,7 @@ static void keep_box(struct http_req *req, struct db_conn *c, const char *id,
 int bookings_create(struct http_req *req, struct http_res *res)
 {
 	char confirm_hash[TOK_HASH_HEX_LEN + 1], ticket_hash[TOK_HASH_HEX_LEN + 1];
-	char box[TOK_BOX_HEX_LEN + 1];
+	char box[TOK_BOX_HEX_LEN + 1] = "";
 	const struct outcome *o;
 	struct json_object *body;
 	struct booking_input bi;

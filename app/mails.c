@@ -483,57 +483,97 @@ int mails_performance_moved(struct arena *a, const struct mails_booking *b,
 
 /* ---- reminders and the list of one's bookings ----------------------- */
 
+/* The words of a reminder. */
+struct reminder_words {
+	const char *subject, *greeting, *what, *show, *cancel, *nolink;
+};
+
+static int reminder_words(struct arena *a, const struct mails_booking *b,
+			  bool it, struct reminder_words *w)
+{
+	const char *when = mails_date(a, b->locale, b->local_start);
+	const char *seats = seats_text(a, it, b->seats);
+
+	if (when == NULL || seats == NULL)
+		return -1;
+	if (it) {
+		w->subject = arena_printf(a, "Promemoria: %s, %s",
+					  b->show_title, when);
+		w->greeting = arena_printf(a, "Buongiorno %s,", b->name);
+		w->what = arena_printf(a, "ti aspettiamo: «%s», %s, %s, %s. "
+					  "Hai prenotato %s.", b->show_title,
+				       when, b->venue_name, b->venue_address,
+				       seats);
+		w->show = "All'ingresso mostra questo codice QR (anche dal "
+			  "telefono). Vale per tutto il gruppo.";
+		w->cancel = "Non puoi più venire? Un clic e i posti tornano "
+			    "disponibili per altri:";
+		w->nolink = "Il biglietto con il codice QR è nel messaggio di "
+			    "conferma che hai ricevuto.";
+	} else {
+		w->subject = arena_printf(a, "Reminder: %s, %s", b->show_title,
+					  when);
+		w->greeting = arena_printf(a, "Hello %s,", b->name);
+		w->what = arena_printf(a, "we look forward to seeing you: "
+					  "\"%s\", %s, %s, %s. You booked %s.",
+				       b->show_title, when, b->venue_name,
+				       b->venue_address, seats);
+		w->show = "Show this QR code at the door (a phone screen is "
+			  "fine). It admits your whole party.";
+		w->cancel = "Can no longer come? One click and the seats go "
+			    "back to others:";
+		w->nolink = "Your ticket with its QR code is in the "
+			    "confirmation message you received.";
+	}
+	return w->subject != NULL && w->greeting != NULL && w->what != NULL
+		       ? 0 : -1;
+}
+
+/* The reminder's links part (ticket, QR, "I can't come"), or where the
+ * ticket is when there are no links (ticket NULL). */
+static void reminder_links(struct buf *text, struct buf *htm, bool it,
+			   const struct reminder_words *w, const char *ticket,
+			   const char *cant)
+{
+	if (ticket == NULL) {
+		buf_printf(text, "%s\n", w->nolink);
+		html_para(htm, w->nolink);
+		return;
+	}
+	buf_printf(text, "%s\n%s\n\n%s\n%s\n", w->show, ticket, w->cancel,
+		   cant);
+	html_para(htm, w->show);
+	buf_puts(htm, "<p><img src=\"cid:ticket-qr\" width=\"240\" "
+		      "height=\"240\" alt=\"QR\"></p>");
+	html_link(htm, ticket, it ? "Apri il biglietto" : "Open the ticket");
+	html_para(htm, w->cancel);
+	buf_puts(htm, "<p><a href=\"");
+	html(htm, cant);
+	buf_puts(htm, "\">");
+	html(htm, it ? "Non posso venire" : "I can't come");
+	buf_puts(htm, "</a></p>");
+}
+
 int mails_reminder(struct arena *a, const struct mails_booking *b,
 		   const char *confirm_token, const char *ticket_token,
 		   struct buf *out)
 {
 	bool it = strcmp(b->locale, "en") != 0;
 	bool links = confirm_token != NULL && ticket_token != NULL;
-	const char *when = mails_date(a, b->locale, b->local_start);
-	const char *seats = seats_text(a, it, b->seats);
 	const char *ticket = links ? arena_printf(a, "%s/t/%s",
 						  app.cfg.public_url,
 						  ticket_token) : NULL;
 	const char *cant = links ? arena_printf(a, "%s/confirm?cant-come#%s",
 						app.cfg.public_url,
 						confirm_token) : NULL;
-	const char *subject, *greeting, *what, *show, *cancel, *nolink;
 	struct buf text, htm, png, ics;
 	struct mail_attachment att[2];
+	struct reminder_words w;
 	struct mail_msg m;
+	int k = 0;
 
-	if (when == NULL || seats == NULL || (links && (ticket == NULL ||
-							cant == NULL)))
-		return -1;
-	if (it) {
-		subject = arena_printf(a, "Promemoria: %s, %s", b->show_title,
-				       when);
-		greeting = arena_printf(a, "Buongiorno %s,", b->name);
-		what = arena_printf(a, "ti aspettiamo: «%s», %s, %s, %s. "
-				       "Hai prenotato %s.", b->show_title, when,
-				    b->venue_name, b->venue_address, seats);
-		show = "All'ingresso mostra questo codice QR (anche dal "
-		       "telefono). Vale per tutto il gruppo.";
-		cancel = "Non puoi più venire? Un clic e i posti tornano "
-			 "disponibili per altri:";
-		nolink = "Il biglietto con il codice QR è nel messaggio di "
-			 "conferma che hai ricevuto.";
-	} else {
-		subject = arena_printf(a, "Reminder: %s, %s", b->show_title,
-				       when);
-		greeting = arena_printf(a, "Hello %s,", b->name);
-		what = arena_printf(a, "we look forward to seeing you: \"%s\", "
-				       "%s, %s, %s. You booked %s.",
-				    b->show_title, when, b->venue_name,
-				    b->venue_address, seats);
-		show = "Show this QR code at the door (a phone screen is "
-		       "fine). It admits your whole party.";
-		cancel = "Can no longer come? One click and the seats go "
-			 "back to others:";
-		nolink = "Your ticket with its QR code is in the confirmation "
-			 "message you received.";
-	}
-	if (subject == NULL || greeting == NULL || what == NULL)
+	if ((links && (ticket == NULL || cant == NULL)) ||
+	    reminder_words(a, b, it, &w) < 0)
 		return -1;
 	buf_init(&png, a, 4096);
 	buf_init(&ics, a, 1024);
@@ -542,52 +582,81 @@ int mails_reminder(struct arena *a, const struct mails_booking *b,
 		return -1;
 	buf_init(&text, a, 1024);
 	buf_init(&htm, a, 2048);
-	html_open(&htm, it ? "it" : "en", subject);
-	html_para(&htm, greeting);
-	html_para(&htm, what);
-	buf_printf(&text, "%s\n\n%s\n\n", greeting, what);
-	if (links) {
-		buf_printf(&text, "%s\n%s\n\n%s\n%s\n", show, ticket, cancel,
-			   cant);
-		html_para(&htm, show);
-		buf_puts(&htm, "<p><img src=\"cid:ticket-qr\" width=\"240\" "
-			       "height=\"240\" alt=\"QR\"></p>");
-		html_link(&htm, ticket,
-			  it ? "Apri il biglietto" : "Open the ticket");
-		html_para(&htm, cancel);
-		buf_puts(&htm, "<p><a href=\"");
-		html(&htm, cant);
-		buf_puts(&htm, "\">");
-		html(&htm, it ? "Non posso venire" : "I can't come");
-		buf_puts(&htm, "</a></p>");
-	} else {
-		buf_printf(&text, "%s\n", nolink);
-		html_para(&htm, nolink);
-	}
+	html_open(&htm, it ? "it" : "en", w.subject);
+	html_para(&htm, w.greeting);
+	html_para(&htm, w.what);
+	buf_printf(&text, "%s\n\n%s\n\n", w.greeting, w.what);
+	reminder_links(&text, &htm, it, &w, ticket, cant);
 	footer(a, &text, &htm, b, it, true);
 	buf_puts(&htm, "</body></html>\n");
 	if (text.failed || htm.failed)
 		return -1;
+	if (links)
+		att[k++] = (struct mail_attachment){"ticket.png", "image/png",
+						    "ticket-qr", png.data,
+						    png.len};
+	att[k++] = (struct mail_attachment){"performance.ics", MAILS_ICS_TYPE,
+					    NULL, ics.data, ics.len};
 	envelope(&m, b);
-	m.subject = subject;
+	m.subject = w.subject;
 	m.text = text.data;
 	m.html = htm.data;
 	m.attachments = att;
-	if (links) {
-		att[0] = (struct mail_attachment){"ticket.png", "image/png",
-						  "ticket-qr", png.data,
-						  png.len};
-		att[1] = (struct mail_attachment){
-			"performance.ics", MAILS_ICS_TYPE, NULL, ics.data,
-			ics.len};
-		m.nattachments = 2;
-	} else {
-		att[0] = (struct mail_attachment){
-			"performance.ics", MAILS_ICS_TYPE, NULL, ics.data,
-			ics.len};
-		m.nattachments = 1;
-	}
+	m.nattachments = k;
 	return mail_render(out, &m);
+}
+
+/* One entry of the list, in text and HTML: 0, or -1. */
+static int listed(struct arena *a, const char *locale, bool it,
+		  const struct mails_listed *item, struct buf *text,
+		  struct buf *htm)
+{
+	const struct mails_booking *b = &item->booking;
+	const char *when = mails_date(a, locale, b->local_start);
+	const char *seats = seats_text(a, it, b->seats);
+	const char *line, *url = NULL, *manage = NULL, *label;
+
+	if (when == NULL || seats == NULL)
+		return -1;
+	line = arena_printf(a, "«%s», %s, %s: %s%s", b->show_title, when,
+			    b->venue_name, seats,
+			    !item->pending ? ""
+			    : it	   ? " (da confermare)"
+					   : " (to be confirmed)");
+	if (item->confirm_token == NULL) {
+		label = it ? "il biglietto è nel messaggio di conferma"
+			   : "the ticket is in the confirmation message";
+	} else if (item->pending) {
+		url = arena_printf(a, "%s/confirm#%s", app.cfg.public_url,
+				   item->confirm_token);
+		label = it ? "Conferma" : "Confirm";
+	} else {
+		url = arena_printf(a, "%s/t/%s", app.cfg.public_url,
+				   item->ticket_token);
+		manage = arena_printf(a, "%s/confirm#%s", app.cfg.public_url,
+				      item->confirm_token);
+		label = it ? "Biglietto" : "Ticket";
+	}
+	if (line == NULL || (item->confirm_token != NULL && url == NULL) ||
+	    (item->confirm_token != NULL && !item->pending && manage == NULL))
+		return -1;
+	buf_printf(text, "- %s\n  %s%s%s\n", line, label,
+		   url != NULL ? ": " : "", url != NULL ? url : "");
+	html_para(htm, line);
+	if (url != NULL)
+		html_link(htm, url, label);
+	else
+		html_para(htm, label);
+	if (manage != NULL) {
+		buf_printf(text, "  %s: %s\n", it ? "Gestisci" : "Manage",
+			   manage);
+		buf_puts(htm, "<p><a href=\"");
+		html(htm, manage);
+		buf_puts(htm, "\">");
+		html(htm, it ? "Gestisci la prenotazione" : "Manage the booking");
+		buf_puts(htm, "</a></p>");
+	}
+	return 0;
 }
 
 int mails_bookings(struct arena *a, const char *locale, const char *email,
@@ -615,61 +684,9 @@ int mails_bookings(struct arena *a, const char *locale, const char *email,
 	buf_printf(&text, "%s\n\n%s\n\n", it ? "Buongiorno," : "Hello,", intro);
 	html_para(&htm, it ? "Buongiorno," : "Hello,");
 	html_para(&htm, intro);
-	for (size_t i = 0; i < n; i++) {
-		const struct mails_booking *b = &items[i].booking;
-		bool pending = items[i].pending;
-		const char *when = mails_date(a, locale, b->local_start);
-		const char *seats = seats_text(a, it, b->seats);
-		const char *line, *url = NULL, *label;
-
-		if (when == NULL || seats == NULL)
+	for (size_t i = 0; i < n; i++)
+		if (listed(a, locale, it, &items[i], &text, &htm) < 0)
 			return -1;
-		line = arena_printf(a, "«%s», %s, %s: %s%s", b->show_title,
-				    when, b->venue_name, seats,
-				    pending ? (it ? " (da confermare)"
-						  : " (to be confirmed)")
-					    : "");
-		if (items[i].confirm_token != NULL && pending) {
-			url = arena_printf(a, "%s/confirm#%s",
-					   app.cfg.public_url,
-					   items[i].confirm_token);
-			label = it ? "Conferma" : "Confirm";
-		} else if (items[i].confirm_token != NULL &&
-			   items[i].ticket_token != NULL) {
-			url = arena_printf(a, "%s/t/%s", app.cfg.public_url,
-					   items[i].ticket_token);
-			label = it ? "Biglietto" : "Ticket";
-		} else {
-			label = it ? "il biglietto è nel messaggio di conferma"
-				   : "the ticket is in the confirmation message";
-		}
-		if (line == NULL || (items[i].confirm_token != NULL &&
-				     url == NULL))
-			return -1;
-		buf_printf(&text, "- %s\n  %s%s%s\n", line, label,
-			   url != NULL ? ": " : "", url != NULL ? url : "");
-		html_para(&htm, line);
-		if (url != NULL)
-			html_link(&htm, url, label);
-		else
-			html_para(&htm, label);
-		if (url != NULL && !pending) {
-			const char *manage = arena_printf(
-				a, "%s/confirm#%s", app.cfg.public_url,
-				items[i].confirm_token);
-
-			if (manage == NULL)
-				return -1;
-			buf_printf(&text, "  %s: %s\n",
-				   it ? "Gestisci" : "Manage", manage);
-			buf_puts(&htm, "<p><a href=\"");
-			html(&htm, manage);
-			buf_puts(&htm, "\">");
-			html(&htm, it ? "Gestisci la prenotazione"
-				      : "Manage the booking");
-			buf_puts(&htm, "</a></p>");
-		}
-	}
 	buf_printf(&text, "\n%s\n", ignore);
 	html_para(&htm, ignore);
 	footer(a, &text, &htm, &items[0].booking, it, true);

@@ -314,7 +314,7 @@ int tok_seal(const char *tok, char out[TOK_BOX_HEX_LEN + 1])
 	return 0;
 }
 
-int tok_unseal(const char *hex, char out[TOK_LEN + 1])
+int tok_unseal(const char *box_hex, char out[TOK_LEN + 1])
 {
 	unsigned char bin[TOK_BYTES];
 	unsigned char box[crypto_secretbox_NONCEBYTES +
@@ -322,9 +322,9 @@ int tok_unseal(const char *hex, char out[TOK_LEN + 1])
 	size_t n = 0;
 	int rc;
 
-	if (!seal_loaded || hex == NULL || strlen(hex) != TOK_BOX_HEX_LEN ||
-	    hex[0] != '\\' || hex[1] != 'x' ||
-	    sodium_hex2bin(box, sizeof(box), hex + 2, TOK_BOX_HEX_LEN - 2,
+	if (!seal_loaded || box_hex == NULL || strlen(box_hex) != TOK_BOX_HEX_LEN ||
+	    box_hex[0] != '\\' || box_hex[1] != 'x' ||
+	    sodium_hex2bin(box, sizeof(box), box_hex + 2, TOK_BOX_HEX_LEN - 2,
 			   NULL, &n, NULL) != 0 ||
 	    n != sizeof(box))
 		return -1;

@@ -95,8 +95,8 @@ bool tok_seal_ready(void);
 /* Seal the NUL-terminated token tok: 0, or -1 (no key, invalid token). */
 int tok_seal(const char *tok, char out[TOK_BOX_HEX_LEN + 1]);
 
-/* The token sealed in the bytea literal box: 0, or -1 (no key, not
+/* The token sealed in the bytea literal box_hex: 0, or -1 (no key, not
  * sealed under it, malformed). */
-int tok_unseal(const char *box, char out[TOK_LEN + 1]);
+int tok_unseal(const char *box_hex, char out[TOK_LEN + 1]);
 
 #endif
