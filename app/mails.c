@@ -212,6 +212,44 @@ int mails_confirm(struct arena *a, const struct mails_booking *b,
 	return mail_render(out, &m);
 }
 
+/* Days from 1970-01-01 to the civil date y-m-d (proleptic Gregorian). */
+static long days_from_civil(long y, int m, int d)
+{
+	long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/*
+ * The theatre's UTC offset at the start, in seconds: local_start (as
+ * PostgreSQL wrote it in BOXOFFICE_TIMEZONE) less the UTC start, both to
+ * the minute. false when local_start cannot be read.
+ */
+static bool start_offset(const struct mails_booking *b, int *offset_s)
+{
+	int y, mo, d, hh, mi, dow;
+	long long local, utc = (long long)b->starts_at;
+
+	if (sscanf(b->local_start, "%d %d %d %d:%d %d", /* NOLINT(cert-err34-c) */
+		   &y, &mo, &d, &hh, &mi, &dow) != 6 ||
+	    mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mi > 59)
+		return false;
+	local = (long long)days_from_civil(y, mo, d) * 86400 + hh * 3600 +
+		mi * 60;
+	utc -= ((utc % 60) + 60) % 60;
+	if (local - utc > 86399 || utc - local > 86399)
+		return false;
+	/* Zones are whole quarter hours off UTC; a start with seconds may
+	 * round to the next minute in starts_at but not in local_start. */
+	*offset_s = (int)((local - utc + (local >= utc ? 450 : -450)) / 900 * 900);
+	return true;
+}
+
 int mails_event(struct arena *a, const struct mails_booking *b,
 		const char *ticket_url, struct buf *out)
 {
@@ -235,6 +273,9 @@ int mails_event(struct arena *a, const struct mails_booking *b,
 	ev.url = ticket_url;
 	ev.sequence = b->sequence;
 	ev.cancel = b->cancelled;
+	/* In the theatre's time zone, as the visitor reads it on the page. */
+	if (start_offset(b, &ev.tz_offset_s))
+		ev.tzid = app.cfg.timezone;
 	if (ev.uid == NULL || ev.location == NULL || ev.description == NULL)
 		return -1;
 	ics_event(out, &ev);
