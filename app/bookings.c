@@ -31,6 +31,7 @@
 #include "../lib/valid.h"
 
 #include <json-c/json.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,25 +199,22 @@ static void info_from_row(struct info *in, PGresult *r)
 }
 
 /*
- * What confirm and cancel start with: the body's confirm token, its hash,
- * and the reservation it belongs to. 0 with all three set, or an answered
- * HTTP status (400, 404 invalid_token, 503).
+ * The reservation of the confirm token confirm, and the token's hash: 0
+ * with both set, or an answered HTTP status (404 invalid_token, 503).
+ * token_reservation() does the same with the body's "token" (400 too):
+ * what confirm, cancel and the others start with.
  */
-static int token_reservation(struct http_req *req, struct http_res *res,
-			     const char **confirm,
-			     char hash[TOK_HASH_HEX_LEN + 1], struct info *in)
+static int token_info(struct http_req *req, struct http_res *res,
+		      const char *confirm, char hash[TOK_HASH_HEX_LEN + 1],
+		      struct info *in)
 {
-	struct json_object *body;
 	const char *params[2] = {hash, app.cfg.timezone};
 	struct db_conn *c;
 	PGresult *r;
 	enum db_status st;
 	int status;
 
-	if ((status = app_json_body(req, res, &body)) != 0)
-		return status;
-	*confirm = bookings_token_field(body);
-	if (*confirm == NULL || tok_hash_hex(*confirm, hash) < 0)
+	if (confirm == NULL || tok_hash_hex(confirm, hash) < 0)
 		return http_error(res, 404, "invalid_token",
 				  "this link is not valid");
 	if ((status = app_db(req, res, &c)) != 0)
@@ -229,6 +227,19 @@ static int token_reservation(struct http_req *req, struct http_res *res,
 				  "this link is not valid");
 	info_from_row(in, r);
 	return 0;
+}
+
+static int token_reservation(struct http_req *req, struct http_res *res,
+			     const char **confirm,
+			     char hash[TOK_HASH_HEX_LEN + 1], struct info *in)
+{
+	struct json_object *body;
+	int status;
+
+	if ((status = app_json_body(req, res, &body)) != 0)
+		return status;
+	*confirm = bookings_token_field(body);
+	return token_info(req, res, *confirm, hash, in);
 }
 
 /* The error contracts of the three writes (docs/API.md). */
@@ -822,9 +833,11 @@ static int resend_message(struct http_req *req, struct http_res *res,
 	return 0;
 }
 
-int bookings_resend(struct http_req *req, struct http_res *res)
+/* Resend for the reservation of confirm: the handler's answer. */
+static int resend_token(struct http_req *req, struct http_res *res,
+			const char *confirm)
 {
-	const char *confirm = NULL, *kind = NULL;
+	const char *kind = NULL;
 	char hash[TOK_HASH_HEX_LEN + 1];
 	const struct outcome *o;
 	struct db_params p;
@@ -833,7 +846,7 @@ int bookings_resend(struct http_req *req, struct http_res *res)
 	struct info in = {0};
 	struct buf mail;
 	PGresult *row;
-	int status = token_reservation(req, res, &confirm, hash, &in);
+	int status = token_info(req, res, confirm, hash, &in);
 
 	if (status != 0 ||
 	    /* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage) */
@@ -857,6 +870,76 @@ int bookings_resend(struct http_req *req, struct http_res *res)
 		  (long long)in.mail.reservation_id, kind);
 	buf_printf(&res->body, "{\"sent\":\"%s\"}", kind);
 	return o->status;
+}
+
+/* The sealed token of the newest running hold of an address on a
+ * performance: what "check your email" resends without a token. */
+enum { HELD_BOX };
+static const char SQL_HELD[] =
+	"SELECT confirm_token_box FROM reservations"
+	" WHERE performance_id = $1::bigint AND lower(email) = lower($2)"
+	" AND status = 'pending' AND expires_at > now()"
+	" AND confirm_token_box IS NOT NULL"
+	" ORDER BY created_at DESC LIMIT 1";
+
+/*
+ * {"performance_id", "email"}: the confirmation link again, from the
+ * "check your email" page, which holds no token. Always 202 {"sent":
+ * "confirm"} once the body is valid, whether or not such a hold exists
+ * and whatever the cap said, so it tells nobody what an address booked.
+ */
+static int resend_held(struct http_req *req, struct http_res *res,
+		       struct json_object *body)
+{
+	const char *email = NULL, *perf = NULL;
+	const char *params[2];
+	char confirm[TOK_LEN + 1];
+	struct input_fields f;
+	struct db_conn *c;
+	enum db_status st;
+	PGresult *r;
+	int64_t id;
+	int status;
+
+	input_fields_init(&f, req->arena);
+	input_int(req->arena, body, &f, "performance_id", 1, INT64_MAX,
+		  INPUT_REQUIRED, &id, &perf);
+	if (input_text(req->arena, body, &f, "email", VALID_EMAIL_MAX,
+		       INPUT_REQUIRED | INPUT_NONEMPTY, &email) == INPUT_SET &&
+	    !valid_email(email, strlen(email)))
+		input_field_error(&f, "email", "invalid");
+	if (f.n != 0)
+		return input_fields_answer(res, &f);
+	params[0] = perf;
+	params[1] = email;
+	if ((status = app_db(req, res, &c)) != 0)
+		return status;
+	st = db_query(c, req->arena, SQL_HELD, 2, params, &r);
+	if (st != DB_OK)
+		return app_db_error(res, st);
+	if (PQntuples(r) == 1 &&
+	    tok_unseal(db_val(r, 0, HELD_BOX), confirm) == 0) {
+		status = resend_token(req, res, confirm);
+		sodium_memzero(confirm, sizeof(confirm));
+		if (status >= 500)
+			return status;
+		/* Whatever it answered, the same answer. */
+		buf_init(&res->body, req->arena, 64);
+	}
+	buf_puts(&res->body, "{\"sent\":\"confirm\"}");
+	return 202;
+}
+
+int bookings_resend(struct http_req *req, struct http_res *res)
+{
+	struct json_object *body;
+	int status;
+
+	if ((status = app_json_body(req, res, &body)) != 0)
+		return status;
+	if (json_object_object_get_ex(body, "token", NULL))
+		return resend_token(req, res, bookings_token_field(body));
+	return resend_held(req, res, body);
 }
 
 /* ---- send me my bookings -------------------------------------------- */

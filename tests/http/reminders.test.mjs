@@ -85,6 +85,13 @@ describe('reminders, BOXOFFICE_REMINDER_HOURS=24', () => {
       assert.ok(m.parsed.text.includes(`/confirm?cant-come#${b.token}`), '"I can\'t come" carries the booking\'s link');
       assert.doesNotMatch(m.raw, /\n(Bcc|X-Token):/i);
     }
+    // The event: the reservation's UID, DTSTART in the theatre's zone.
+    const starts = await stack.psql(`SELECT to_char(to_timestamp(extract(epoch FROM starts_at)::bigint) AT TIME ZONE 'Europe/Rome', 'YYYYMMDD"T"HH24MISS')
+      FROM performances WHERE id = ${perf}`);
+    const ics = mit.parsed.attachments.find((a) => a.contentType.startsWith('text/calendar')).content.toString();
+    assert.match(ics, new RegExp(`\r\nDTSTART;TZID=Europe/Rome:${starts}\r\n`));
+    assert.match(ics, /\r\nUID:reservation-\d+@boxoffice\r\n/);
+    assert.match(ics, /\r\nMETHOD:PUBLISH\r\n/);
     assert.equal(await stack.psql(`SELECT count(*) FROM outbox WHERE kind = 'reminder'
       AND reservation_id IN (SELECT id FROM reservations WHERE performance_id = ${perf})`), '2');
     // The body, which held the tokens, is gone once sent.
@@ -198,6 +205,30 @@ describe('send me my bookings: POST /api/bookings/lookup', () => {
     await pause(2000);
     const got = others.filter((o) => lists(smtp, o.email).length === 1).length;
     assert.equal(got, 10, 'ten an hour from one network');
+  });
+
+  test('"check your email" resends the link by performance and address, a few times, the same answer for anyone', async () => {
+    const perf = await makePerformance(stack, { capacity: 20, startsIn: '4 days' });
+    const email = visitor('again');
+    assert.equal((await book(stack, perf, { name: 'Ada', email, seats: 2, locale: 'en' })).status, 201);
+    const [first] = await smtp.waitFor(email, 1);
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await post(stack, '/api/reservations/resend', { performance_id: perf, email: email.toUpperCase() }));
+    const stranger = await post(stack, '/api/reservations/resend', { performance_id: perf, email: visitor('stranger') });
+    for (const a of [...answers, stranger]) {
+      assert.equal(a.status, 202, a.text);
+      assert.deepEqual(a.body, { sent: 'confirm' });
+    }
+    // 4 messages of a kind per reservation, the first included.
+    const got = await smtp.waitFor(email, 4);
+    await pause(1500);
+    assert.equal(smtp.to(email).length, 4);
+    for (const m of got) {
+      assert.equal(confirmToken(m), confirmToken(first), 'the same link');
+      assert.match(m.parsed.subject, /^Confirm your booking/);
+    }
+    const bad = await post(stack, '/api/reservations/resend', { performance_id: 'x', email: 'nope' });
+    assert.equal(bad.status, 422);
   });
 
   test('an address that is not one: 422', async () => {
