@@ -38,6 +38,30 @@ try {
 } catch {
   sent = null;
 }
+// "Send me the link again" (POST /api/reservations/resend by performance
+// and address: this page holds no token). The server allows 4 messages
+// of a kind per reservation, the first included, so 3 more from here.
+const RESENDS = 3;
+let resends = sent?.resends ?? 0;
+let resending = false;
+let resendNote = null;
+
+async function resend() {
+  resending = true;
+  app.redraw();
+  try {
+    await api('/api/reservations/resend', { method: 'POST', body: { performance_id: Number(id), email: sent.email } });
+    resends += 1;
+    keepSent({ ...sent, resends });
+    resendNote = resends >= RESENDS ? t('sent.resend_limit') : t('sent.resent', { email: sent.email });
+  } catch (err) {
+    resendNote = errorText(err);
+  }
+  resending = false;
+  app.redraw();
+  document.getElementById('resend-status')?.focus();
+}
+
 const values = { name: '', email: '', seats: '1', phone: '', notes: '' };
 let errors = {}; // field -> API field code
 let formError = null; // text for the whole form
@@ -79,8 +103,16 @@ function render(main) {
         t('sent.hold', { seats: t('seats', { n: sent.seats }), time: time(sent.expires_at) }),
         t('sent.spam'),
       ],
-      actions: [h('a', { class: 'btn btn--secondary', href: `/shows/${perf.show.slug}` }, t('sent.again'))],
+      actions: [
+        h('button', {
+          type: 'button', class: 'btn', id: 'resend-link', disabled: resending || resends >= RESENDS,
+          'aria-busy': resending ? 'true' : null, onclick: resend,
+        }, t('sent.resend')),
+        h('a', { class: 'btn btn--secondary', href: `/shows/${perf.show.slug}` }, t('sent.again')),
+      ],
     }));
+    main.append(h('p', { id: 'resend-status', role: 'status', class: 'notice', tabindex: '-1' }, resendNote ?? ''),
+      h('p', { class: 'muted' }, t('sent.wrong_address')));
     return;
   }
   setTitle(t('book.title'), perf.show.title);
