@@ -239,8 +239,8 @@ static bool start_offset(const struct mails_booking *b, int *offset_s)
 		   &y, &mo, &d, &hh, &mi, &dow) != 6 ||
 	    mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mi > 59)
 		return false;
-	local = (long long)days_from_civil(y, mo, d) * 86400 + hh * 3600 +
-		mi * 60;
+	local = (long long)days_from_civil(y, mo, d) * 86400 +
+		(long long)hh * 3600 + (long long)mi * 60;
 	utc -= ((utc % 60) + 60) % 60;
 	if (local - utc > 86399 || utc - local > 86399)
 		return false;

@@ -104,3 +104,27 @@ test('two workers, killed while they remind: every booking reminded once', async
   }
   stack.checkSanitizers();
 });
+
+test('the relay down while reminders are due: each waits in the outbox and arrives once', async () => {
+  const perf = await makePerformance(stack, { capacity: 100, startsIn: '10 days' });
+  const tag = `ro${process.pid}`;
+  await stack.psql(`INSERT INTO reservations (performance_id, name, email, seats, status, expires_at,
+      confirmed_at, confirm_token_hash, ticket_token_hash)
+    SELECT ${perf}, 'Drill ' || g, '${tag}x' || g || '@drill.example.org', 1, 'confirmed', now(), now(),
+           sha256(('${tag}c' || g)::bytea), sha256(('${tag}t' || g)::bytea)
+      FROM generate_series(1, 20) g`);
+  await smtp.stop();
+  await stack.psql(`UPDATE performances SET starts_at = now() + interval '6 hours' WHERE id = ${perf}`);
+  await waitFor(async () => (await stack.psql(`SELECT count(*) FROM outbox o JOIN reservations r ON r.id = o.reservation_id
+      WHERE r.performance_id = ${perf} AND o.kind = 'reminder' AND o.attempts > 0 AND o.sent_at IS NULL`)) === '20',
+  { timeout: 30_000, what: 'every reminder to be queued and tried against the dead relay' });
+  await smtp.start();
+  await waitFor(async () => (await stack.psql(`SELECT count(*) FROM outbox o JOIN reservations r ON r.id = o.reservation_id
+      WHERE r.performance_id = ${perf} AND o.kind = 'reminder' AND o.sent_at IS NOT NULL`)) === '20',
+  { timeout: 60_000, what: 'every reminder delivered once the relay is back' });
+  for (let g = 1; g <= 20; g++) {
+    const n = smtp.to(`${tag}x${g}@drill.example.org`).filter((m) => /^Promemoria:/.test(m.parsed.subject)).length;
+    assert.equal(n, 1, `booking ${g} reminded ${n} times`);
+  }
+  stack.checkSanitizers();
+});
