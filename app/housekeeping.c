@@ -24,7 +24,7 @@
 enum { PURGE_COUNT, PURGE_MESSAGES };
 static const char SQL_PURGE[] =
 	"WITH r AS (UPDATE reservations SET name = '', email = '', phone = '',"
-	"  client_net = NULL,"
+	"  client_net = NULL, confirm_token_box = NULL,"
 	"  notes = '', purged_at = now(), updated_at = now()"
 	"  WHERE purged_at IS NULL AND performance_id IN (SELECT id"
 	"   FROM performances WHERE starts_at < now()"
