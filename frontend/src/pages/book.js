@@ -98,9 +98,10 @@ function render(main) {
       kind: 'info',
       title: t('sent.title'),
       text: [
-        t('sent.not_yet'),
+        sent.already ? t('sent.already') : t('sent.not_yet'),
         t('sent.text', { email: sent.email }),
-        t('sent.hold', { seats: t('seats', { n: sent.seats }), time: time(sent.expires_at) }),
+        sent.seats ? t('sent.hold', { seats: t('seats', { n: sent.seats }), time: time(sent.expires_at) })
+          : t('sent.hold_until', { time: time(sent.expires_at) }),
         t('sent.spam'),
       ],
       actions: [
@@ -323,6 +324,15 @@ async function submit(event) {
         values.seats = String(Math.min(Number(values.seats), n));
       }
       refreshPerf();
+    } else if (err.code === 'already_pending' && err.error.expires_at) {
+      // This address already holds seats here, waiting for the link: the
+      // same "check your email" step (with its resend), not a second hold.
+      sent = { email: body.email, seats: err.error.seats, expires_at: err.error.expires_at, already: true };
+      keepSent(sent);
+      app.redraw();
+      focus(document.getElementById('message-title'));
+      window.scrollTo(0, 0);
+      return;
     } else if (err.code === 'booking_closed') {
       formError = t('book.booking_closed');
       refreshPerf();
