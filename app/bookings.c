@@ -29,8 +29,10 @@
 #include "../lib/log.h"
 #include "../lib/qr.h"
 #include "../lib/tok.h"
+#include "../lib/valid.h"
 
 #include <json-c/json.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,8 +101,12 @@ static const char SQL_BOOK_CAPS[] =
 enum { CONFIRM_RESULT, CONFIRM_RESERVATION_ID, CONFIRM_SEATS_AVAILABLE };
 static const char SQL_CONFIRM[] =
 	"SELECT o_result, o_reservation_id, o_seats_available"
-	" FROM confirm_reservation($1::bytea, $2)";
+	" FROM confirm_reservation_sealed($1::bytea, $2, $3::bytea)";
 
+/* The sealed confirm token of a new booking, for its reminder and the
+ * "send me my bookings" list (lib/tok: tok_seal). Written after book()
+ * commits, outside the lock: it moves no seat and no trigger looks at it
+ * (book() itself does not take it yet). */
 enum { CANCEL_RESULT };
 static const char SQL_CANCEL[] =
 	"SELECT o_result FROM cancel_reservation($1::bytea)";
@@ -189,25 +195,22 @@ static void info_from_row(struct info *in, PGresult *r)
 }
 
 /*
- * What confirm and cancel start with: the body's confirm token, its hash,
- * and the reservation it belongs to. 0 with all three set, or an answered
- * HTTP status (400, 404 invalid_token, 503).
+ * The reservation of the confirm token confirm, and the token's hash: 0
+ * with both set, or an answered HTTP status (404 invalid_token, 503).
+ * token_reservation() does the same with the body's "token" (400 too):
+ * what confirm, cancel and the others start with.
  */
-static int token_reservation(struct http_req *req, struct http_res *res,
-			     const char **confirm,
-			     char hash[TOK_HASH_HEX_LEN + 1], struct info *in)
+static int token_info(struct http_req *req, struct http_res *res,
+		      const char *confirm, char hash[TOK_HASH_HEX_LEN + 1],
+		      struct info *in)
 {
-	struct json_object *body;
 	const char *params[2] = {hash, app.cfg.timezone};
 	struct db_conn *c;
 	PGresult *r;
 	enum db_status st;
 	int status;
 
-	if ((status = app_json_body(req, res, &body)) != 0)
-		return status;
-	*confirm = bookings_token_field(body);
-	if (*confirm == NULL || tok_hash_hex(*confirm, hash) < 0)
+	if (confirm == NULL || tok_hash_hex(confirm, hash) < 0)
 		return http_error(res, 404, "invalid_token",
 				  "this link is not valid");
 	if ((status = app_db(req, res, &c)) != 0)
@@ -220,6 +223,19 @@ static int token_reservation(struct http_req *req, struct http_res *res,
 				  "this link is not valid");
 	info_from_row(in, r);
 	return 0;
+}
+
+static int token_reservation(struct http_req *req, struct http_res *res,
+			     const char **confirm,
+			     char hash[TOK_HASH_HEX_LEN + 1], struct info *in)
+{
+	struct json_object *body;
+	int status;
+
+	if ((status = app_json_body(req, res, &body)) != 0)
+		return status;
+	*confirm = bookings_token_field(body);
+	return token_info(req, res, *confirm, hash, in);
 }
 
 /* The error contracts of the three writes (docs/API.md). */
@@ -295,17 +311,22 @@ static int perf_info(struct http_req *req, struct http_res *res,
 	return 0;
 }
 
-/* Fresh confirm and ticket tokens, their hashes and the confirmation
- * message for them: 0, or the status answered (500). */
+/* Fresh confirm and ticket tokens, their hashes, the sealed confirm
+ * token ("" without a key) and the confirmation message for them: 0, or
+ * the status answered (500). */
 static int new_booking(struct http_req *req, struct http_res *res,
 		       struct info *in, char confirm_hash[TOK_HASH_HEX_LEN + 1],
-		       char ticket_hash[TOK_HASH_HEX_LEN + 1], struct buf *mail)
+		       char ticket_hash[TOK_HASH_HEX_LEN + 1],
+		       char box[TOK_BOX_HEX_LEN + 1], struct buf *mail)
 {
 	char confirm[TOK_LEN + 1], ticket[TOK_LEN + 1];
 
 	if (tok_new(confirm) < 0 || tok_derive_ticket(confirm, ticket) < 0 ||
 	    tok_hash_hex(confirm, confirm_hash) < 0 ||
 	    tok_hash_hex(ticket, ticket_hash) < 0)
+		return app_internal_error(res);
+	box[0] = '\0';
+	if (tok_seal_ready() && tok_seal(confirm, box) < 0)
 		return app_internal_error(res);
 	buf_init(mail, req->arena, 4096);
 	if (mails_confirm(req->arena, &in->mail, confirm,
@@ -358,8 +379,8 @@ static int book_caps(struct http_req *req, struct http_res *res,
  * when out of memory. */
 static const char *booking_json(struct arena *a, const struct booking_input *bi,
 				const char *confirm_hash,
-				const char *ticket_hash, const char *mail,
-				const char *client_net)
+				const char *ticket_hash, const char *box,
+				const char *mail, const char *client_net)
 {
 	struct jsonw w;
 	struct buf b;
@@ -383,6 +404,8 @@ static const char *booking_json(struct arena *a, const struct booking_input *bi,
 	jsonw_str(&w, confirm_hash);
 	jsonw_key(&w, "ticket_hash");
 	jsonw_str(&w, ticket_hash);
+	jsonw_key(&w, "box");
+	jsonw_str(&w, *box != '\0' ? box : NULL);
 	jsonw_key(&w, "mail");
 	jsonw_str(&w, mail);
 	jsonw_key(&w, "client_net");
@@ -394,6 +417,7 @@ static const char *booking_json(struct arena *a, const struct booking_input *bi,
 int bookings_create(struct http_req *req, struct http_res *res)
 {
 	char confirm_hash[TOK_HASH_HEX_LEN + 1], ticket_hash[TOK_HASH_HEX_LEN + 1];
+	char box[TOK_BOX_HEX_LEN + 1] = "";
 	const struct outcome *o;
 	struct json_object *body;
 	struct booking_input bi;
@@ -421,11 +445,12 @@ int bookings_create(struct http_req *req, struct http_res *res)
 	in.mail.email = bi.email;
 	in.mail.locale = bi.locale;
 	in.mail.seats = (int)bi.seats;
-	status = new_booking(req, res, &in, confirm_hash, ticket_hash, &mail);
+	status = new_booking(req, res, &in, confirm_hash, ticket_hash, box,
+			     &mail);
 	if (status != 0)
 		return status;
 
-	bb.json = booking_json(req->arena, &bi, confirm_hash, ticket_hash,
+	bb.json = booking_json(req->arena, &bi, confirm_hash, ticket_hash, box,
 			       mail.data, app_client_net(req));
 	if (bb.json == NULL)
 		return app_internal_error(res);
@@ -553,6 +578,7 @@ int bookings_confirm(struct http_req *req, struct http_res *res)
 {
 	const char *confirm = NULL;
 	char ticket[TOK_LEN + 1], hash[TOK_HASH_HEX_LEN + 1];
+	char box[TOK_BOX_HEX_LEN + 1] = "";
 	const struct outcome *o;
 	struct db_params p;
 	struct db_conn *c;
@@ -581,9 +607,12 @@ int bookings_confirm(struct http_req *req, struct http_res *res)
 			  (long long)in.mail.reservation_id);
 		return app_internal_error(res);
 	}
+	if (tok_seal_ready() && tok_seal(confirm, box) < 0)
+		return app_internal_error(res);
 	db_params_init(&p);
 	db_param(&p, hash);
 	db_param(&p, mail.data);
+	db_param(&p, tok_seal_ready() ? box : NULL);
 	if ((status = app_db(req, res, &c)) != 0 ||
 	    (status = app_call(req, res, c, in.performance_id, SQL_CONFIRM,
 			       &p, &row)) != 0 ||
@@ -855,9 +884,11 @@ static int resend_message(struct http_req *req, struct http_res *res,
 	return 0;
 }
 
-int bookings_resend(struct http_req *req, struct http_res *res)
+/* Resend for the reservation of confirm: the handler's answer. */
+static int resend_token(struct http_req *req, struct http_res *res,
+			const char *confirm)
 {
-	const char *confirm = NULL, *kind = NULL;
+	const char *kind = NULL;
 	char hash[TOK_HASH_HEX_LEN + 1];
 	const struct outcome *o;
 	struct db_params p;
@@ -866,7 +897,7 @@ int bookings_resend(struct http_req *req, struct http_res *res)
 	struct info in = {0};
 	struct buf mail;
 	PGresult *row;
-	int status = token_reservation(req, res, &confirm, hash, &in);
+	int status = token_info(req, res, confirm, hash, &in);
 
 	if (status != 0 ||
 	    /* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage) */
@@ -890,4 +921,229 @@ int bookings_resend(struct http_req *req, struct http_res *res)
 		  (long long)in.mail.reservation_id, kind);
 	buf_printf(&res->body, "{\"sent\":\"%s\"}", kind);
 	return o->status;
+}
+
+/* The sealed token of the newest running hold of an address on a
+ * performance: what "check your email" resends without a token. */
+enum { HELD_BOX };
+static const char SQL_HELD[] =
+	"SELECT confirm_token_box FROM reservations"
+	" WHERE performance_id = $1::bigint AND lower(email) = lower($2)"
+	" AND status = 'pending' AND expires_at > now()"
+	" AND confirm_token_box IS NOT NULL"
+	" ORDER BY created_at DESC LIMIT 1";
+
+/*
+ * {"performance_id", "email"}: the confirmation link again, from the
+ * "check your email" page, which holds no token. Always 202 {"sent":
+ * "confirm"} once the body is valid, whether or not such a hold exists
+ * and whatever the cap said, so it tells nobody what an address booked.
+ */
+static int resend_held(struct http_req *req, struct http_res *res,
+		       struct json_object *body)
+{
+	const char *email = NULL, *perf = NULL;
+	const char *params[2];
+	char confirm[TOK_LEN + 1];
+	struct input_fields f;
+	struct db_conn *c;
+	enum db_status st;
+	PGresult *r;
+	int64_t id;
+	int status;
+
+	input_fields_init(&f, req->arena);
+	input_int(req->arena, body, &f, "performance_id", 1, INT64_MAX,
+		  INPUT_REQUIRED, &id, &perf);
+	if (input_text(req->arena, body, &f, "email", VALID_EMAIL_MAX,
+		       INPUT_REQUIRED | INPUT_NONEMPTY, &email) == INPUT_SET &&
+	    !valid_email(email, strlen(email)))
+		input_field_error(&f, "email", "invalid");
+	if (f.n != 0)
+		return input_fields_answer(res, &f);
+	params[0] = perf;
+	params[1] = email;
+	if ((status = app_db(req, res, &c)) != 0)
+		return status;
+	st = db_query(c, req->arena, SQL_HELD, 2, params, &r);
+	if (st != DB_OK)
+		return app_db_error(res, st);
+	if (PQntuples(r) == 1 &&
+	    tok_unseal(db_val(r, 0, HELD_BOX), confirm) == 0) {
+		status = resend_token(req, res, confirm);
+		sodium_memzero(confirm, sizeof(confirm));
+		if (status >= 500)
+			return status;
+		/* Whatever it answered, the same answer. */
+		buf_init(&res->body, req->arena, 64);
+	}
+	buf_puts(&res->body, "{\"sent\":\"confirm\"}");
+	return 202;
+}
+
+int bookings_resend(struct http_req *req, struct http_res *res)
+{
+	struct json_object *body;
+	int status;
+
+	if ((status = app_json_body(req, res, &body)) != 0)
+		return status;
+	if (json_object_object_get_ex(body, "token", NULL))
+		return resend_token(req, res, bookings_token_field(body));
+	return resend_held(req, res, body);
+}
+
+/* ---- send me my bookings -------------------------------------------- */
+
+/* At most this many "your bookings" messages to one address a day, and
+ * requests of one client network that send one, an hour
+ * (docs/ARCHITECTURE.md, "Send me my bookings"). */
+#define LOOKUP_PER_ADDRESS_DAY 3
+#define LOOKUP_PER_NETWORK_HOUR 10
+/* The bookings one message lists, soonest first. */
+#define LOOKUP_MAX 20
+
+enum lookup_col {
+	LOOKUP_RES_ID,
+	LOOKUP_PENDING,
+	LOOKUP_BOX,
+	LOOKUP_SEATS,
+	LOOKUP_SHOW_TITLE,
+	LOOKUP_VENUE_NAME,
+	LOOKUP_VENUE_ADDRESS,
+	LOOKUP_STARTS_EPOCH,
+	LOOKUP_DURATION,
+	LOOKUP_LOCAL_START,
+	LOOKUP_SEQUENCE
+};
+/* The active bookings of an address: confirmed, or pending with the hold
+ * running, of scheduled performances still ahead. */
+static const char SQL_LOOKUP[] =
+	"SELECT r.id, r.status = 'pending', r.confirm_token_box, r.seats,"
+	" s.title, v.name,"
+	" v.address || CASE WHEN v.city <> '' THEN ', ' || v.city ELSE '' END,"
+	" extract(epoch FROM p.starts_at)::bigint,"
+	" coalesce(s.duration_minutes, " STR(MAILS_DEFAULT_MINUTES) "),"
+	" to_char(p.starts_at AT TIME ZONE $2, 'YYYY MM DD HH24:MI ID'),"
+	" p.schedule_seq"
+	" FROM reservations r JOIN performances p ON p.id = r.performance_id"
+	INFO_JOINS
+	" WHERE lower(r.email) = lower($1) AND p.status = 'scheduled'"
+	" AND p.starts_at > now() AND (r.status = 'confirmed'"
+	"  OR (r.status = 'pending' AND r.expires_at > now()))"
+	" ORDER BY p.starts_at, r.id LIMIT " STR(LOOKUP_MAX);
+
+enum { LIST_RESULT };
+static const char SQL_LIST[] =
+	"SELECT o_result FROM queue_bookings_list($1, $2, $3, $4::integer,"
+	" $5::integer)";
+
+/* The one answer, whatever the address holds and whatever the caps said. */
+#define LOOKUP_ANSWER                                                      \
+	"{\"status\":\"accepted\",\"message\":\"if this address has active "  \
+	"bookings, a message listing them is on its way\"}"
+
+/* The list's entries from the rows of SQL_LOOKUP: 0, or -1. */
+static int lookup_items(struct arena *a, PGresult *r, const char *locale,
+			struct mails_listed *items)
+{
+	int n = PQntuples(r);
+
+	for (int i = 0; i < n; i++) {
+		struct mails_listed *it = &items[i];
+		struct mails_booking *b = &it->booking;
+		char *confirm = arena_alloc(a, TOK_LEN + 1);
+		char *ticket = arena_alloc(a, TOK_LEN + 1);
+
+		if (confirm == NULL || ticket == NULL)
+			return -1;
+		memset(it, 0, sizeof(*it));
+		b->reservation_id =
+			strtoll(db_val(r, i, LOOKUP_RES_ID), NULL, 10);
+		b->locale = locale;
+		b->name = "";
+		b->seats = (int)strtol(db_val(r, i, LOOKUP_SEATS), NULL, 10);
+		b->show_title = db_val(r, i, LOOKUP_SHOW_TITLE);
+		b->venue_name = db_val(r, i, LOOKUP_VENUE_NAME);
+		b->venue_address = db_val(r, i, LOOKUP_VENUE_ADDRESS);
+		b->starts_at = (time_t)strtoll(db_val(r, i, LOOKUP_STARTS_EPOCH),
+					       NULL, 10);
+		b->duration_minutes =
+			(int)strtol(db_val(r, i, LOOKUP_DURATION), NULL, 10);
+		b->local_start = db_val(r, i, LOOKUP_LOCAL_START);
+		b->sequence = (int)strtol(db_val(r, i, LOOKUP_SEQUENCE), NULL,
+					  10);
+		it->pending = strcmp(db_val(r, i, LOOKUP_PENDING), "t") == 0;
+		if (!db_null(r, i, LOOKUP_BOX) &&
+		    tok_unseal(db_val(r, i, LOOKUP_BOX), confirm) == 0 &&
+		    tok_derive_ticket(confirm, ticket) == 0) {
+			it->confirm_token = confirm;
+			it->ticket_token = ticket;
+		}
+	}
+	return 0;
+}
+
+int bookings_lookup(struct http_req *req, struct http_res *res)
+{
+	const char *email = NULL, *locale = NULL;
+	const char *params[2] = {NULL, app.cfg.timezone};
+	struct mails_listed *items;
+	struct json_object *body;
+	struct input_fields f;
+	struct db_params p;
+	struct db_conn *c;
+	enum db_status st;
+	struct buf mail;
+	PGresult *r, *row;
+	int status, n;
+
+	if ((status = app_json_body(req, res, &body)) != 0)
+		return status;
+	input_fields_init(&f, req->arena);
+	if (input_text(req->arena, body, &f, "email", VALID_EMAIL_MAX,
+		       INPUT_REQUIRED | INPUT_NONEMPTY, &email) == INPUT_SET &&
+	    !valid_email(email, strlen(email)))
+		input_field_error(&f, "email", "invalid");
+	if (input_text(req->arena, body, &f, "locale", 2, 0, &locale) ==
+		    INPUT_SET &&
+	    strcmp(locale, "it") != 0 && strcmp(locale, "en") != 0)
+		input_field_error(&f, "locale", "invalid");
+	if (f.n != 0)
+		return input_fields_answer(res, &f);
+	if (locale == NULL)
+		locale = "it";
+	params[0] = email;
+	if ((status = app_db(req, res, &c)) != 0)
+		return status;
+	st = db_query(c, req->arena, SQL_LOOKUP, 2, params, &r);
+	if (st != DB_OK)
+		return app_db_error(res, st);
+	n = PQntuples(r);
+	if (n > 0) {
+		items = arena_alloc(req->arena, (size_t)n * sizeof(*items));
+		buf_init(&mail, req->arena, 8192);
+		if (items == NULL || lookup_items(req->arena, r, locale,
+						  items) < 0 ||
+		    mails_bookings(req->arena, locale, email, items, (size_t)n,
+				   &mail) < 0 || mail.failed) {
+			log_event(LOG_ERROR, req->request_id,
+				  "mail_render_failed", "bookings list");
+			return app_internal_error(res);
+		}
+		db_params_init(&p);
+		db_param(&p, email);
+		db_param(&p, app_client_net(req));
+		db_param(&p, mail.data);
+		db_param_int(&p, LOOKUP_PER_ADDRESS_DAY);
+		db_param_int(&p, LOOKUP_PER_NETWORK_HOUR);
+		if ((status = app_call(req, res, c, 0, SQL_LIST, &p, &row)) != 0)
+			return status;
+		if (strcmp(db_val(row, 0, LIST_RESULT), "queued") == 0)
+			outbox_kick();
+		log_event(LOG_INFO, req->request_id, "bookings_listed",
+			  "%d booking(s): %s", n, db_val(row, 0, LIST_RESULT));
+	}
+	buf_puts(&res->body, LOOKUP_ANSWER);
+	return 202;
 }

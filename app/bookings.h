@@ -19,5 +19,7 @@ int bookings_qr_svg(struct http_req *req, struct http_res *res);
 int bookings_qr_png(struct http_req *req, struct http_res *res);
 /* GET /api/tickets/{token}/event.ics: the ticket email's calendar file. */
 int bookings_event(struct http_req *req, struct http_res *res);
+/* POST /api/bookings/lookup: "send me my bookings", always 202. */
+int bookings_lookup(struct http_req *req, struct http_res *res);
 
 #endif

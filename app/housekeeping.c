@@ -1,6 +1,6 @@
 /*
- * housekeeping: expired holds, the personal-data purge and idle login
- * throttle rows
+ * housekeeping: expired holds, reminders, the personal-data purge and
+ * idle login throttle rows
  * (app/housekeeping.h).
  */
 #include "housekeeping.h"
@@ -24,7 +24,7 @@
 enum { PURGE_COUNT, PURGE_MESSAGES };
 static const char SQL_PURGE[] =
 	"WITH r AS (UPDATE reservations SET name = '', email = '', phone = '',"
-	"  client_net = NULL,"
+	"  client_net = NULL, confirm_token_box = NULL,"
 	"  notes = '', purged_at = now(), updated_at = now()"
 	"  WHERE purged_at IS NULL AND performance_id IN (SELECT id"
 	"   FROM performances WHERE starts_at < now()"
@@ -54,6 +54,39 @@ static const char SQL_FORGET_NETWORKS[] =
 	"DELETE FROM login_throttle"
 	" WHERE greatest(last_failed_at, last_ok_at, locked_until)"
 	"  < now() - interval '30 days'";
+
+/* The reminders now due (sql/010_reminders.sql): marked and queued in
+ * one statement, so exactly once whatever runs beside it. A batch at a
+ * time; the next sweep takes the rest. */
+enum { REMIND_COUNT };
+static const char SQL_REMIND[] =
+	"SELECT queue_reminders($1::integer, 500)";
+
+/* "Send me my bookings": the address and the asking network matter for
+ * the caps (a day, an hour); then they go, like the other personal data
+ * the outbox holds once a message is out. */
+static const char SQL_FORGET_LISTS[] =
+	"UPDATE outbox SET recipient = '', client_net = NULL, body = NULL"
+	" WHERE kind = 'bookings' AND recipient <> ''"
+	" AND created_at < now() - interval '2 days'"
+	" AND (sent_at IS NOT NULL OR failed_at IS NOT NULL)";
+
+static void remind(struct db_conn *c, struct arena *a)
+{
+	struct db_params p;
+	PGresult *r;
+
+	if (app.cfg.reminder_hours == 0)
+		return;
+	db_params_init(&p);
+	db_param_int(&p, app.cfg.reminder_hours);
+	if (db_query(c, a, SQL_REMIND, p.n, p.v, &r) != DB_OK)
+		return;
+	/* The outbox thread that runs this sweep sends them next. */
+	if (strcmp(db_val(r, 0, REMIND_COUNT), "0") != 0)
+		log_event(LOG_INFO, NULL, "reminders_queued",
+			  "%s reminder(s) queued", db_val(r, 0, REMIND_COUNT));
+}
 
 static enum db_status expire_tx(struct db_conn *c, struct arena *a,
 				void *ctx)
@@ -163,5 +196,7 @@ void housekeeping_run(struct arena *a)
 	(void)db_tx(c, a, expire_tx, NULL, NULL);
 	(void)db_exec(c, a, SQL_FORGET_NETWORKS, 0, NULL, NULL);
 	(void)db_exec(c, a, SQL_FORGET_CLIENTS, 0, NULL, NULL);
+	(void)db_exec(c, a, SQL_FORGET_LISTS, 0, NULL, NULL);
+	remind(c, a);
 	purge(c, a);
 }

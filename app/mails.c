@@ -212,6 +212,44 @@ int mails_confirm(struct arena *a, const struct mails_booking *b,
 	return mail_render(out, &m);
 }
 
+/* Days from 1970-01-01 to the civil date y-m-d (proleptic Gregorian). */
+static long days_from_civil(long y, int m, int d)
+{
+	long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/*
+ * The theatre's UTC offset at the start, in seconds: local_start (as
+ * PostgreSQL wrote it in BOXOFFICE_TIMEZONE) less the UTC start, both to
+ * the minute. false when local_start cannot be read.
+ */
+static bool start_offset(const struct mails_booking *b, int *offset_s)
+{
+	int y, mo, d, hh, mi, dow;
+	long long local, utc = (long long)b->starts_at;
+
+	if (sscanf(b->local_start, "%d %d %d %d:%d %d", /* NOLINT(cert-err34-c) */
+		   &y, &mo, &d, &hh, &mi, &dow) != 6 ||
+	    mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mi > 59)
+		return false;
+	local = (long long)days_from_civil(y, mo, d) * 86400 +
+		(long long)hh * 3600 + (long long)mi * 60;
+	utc -= ((utc % 60) + 60) % 60;
+	if (local - utc > 86399 || utc - local > 86399)
+		return false;
+	/* Zones are whole quarter hours off UTC; a start with seconds may
+	 * round to the next minute in starts_at but not in local_start. */
+	*offset_s = (int)((local - utc + (local >= utc ? 450 : -450)) / 900 * 900);
+	return true;
+}
+
 int mails_event(struct arena *a, const struct mails_booking *b,
 		const char *ticket_url, struct buf *out)
 {
@@ -235,6 +273,9 @@ int mails_event(struct arena *a, const struct mails_booking *b,
 	ev.url = ticket_url;
 	ev.sequence = b->sequence;
 	ev.cancel = b->cancelled;
+	/* In the theatre's time zone, as the visitor reads it on the page. */
+	if (start_offset(b, &ev.tz_offset_s))
+		ev.tzid = app.cfg.timezone;
 	if (ev.uid == NULL || ev.location == NULL || ev.description == NULL)
 		return -1;
 	ics_event(out, &ev);
@@ -492,4 +533,227 @@ int mails_performance_moved(struct arena *a, const struct mails_booking *b,
 		      arena_printf(a, "%s/shows/%s", app.cfg.public_url,
 				   show_slug),
 		      out);
+}
+
+/* ---- reminders and the list of one's bookings ----------------------- */
+
+/* The words of a reminder. */
+struct reminder_words {
+	const char *subject, *greeting, *what, *show, *cancel, *nolink;
+};
+
+static int reminder_words(struct arena *a, const struct mails_booking *b,
+			  bool it, struct reminder_words *w)
+{
+	const char *when = mails_date(a, b->locale, b->local_start);
+	const char *seats = seats_text(a, it, b->seats);
+
+	if (when == NULL || seats == NULL)
+		return -1;
+	if (it) {
+		w->subject = arena_printf(a, "Promemoria: %s, %s",
+					  b->show_title, when);
+		w->greeting = arena_printf(a, "Buongiorno %s,", b->name);
+		w->what = arena_printf(a, "ti aspettiamo: «%s», %s, %s, %s. "
+					  "Hai prenotato %s.", b->show_title,
+				       when, b->venue_name, b->venue_address,
+				       seats);
+		w->show = "All'ingresso mostra questo codice QR (anche dal "
+			  "telefono). Vale per tutto il gruppo.";
+		w->cancel = "Non puoi più venire? Un clic e i posti tornano "
+			    "disponibili per altri:";
+		w->nolink = "Il biglietto con il codice QR è nel messaggio di "
+			    "conferma che hai ricevuto.";
+	} else {
+		w->subject = arena_printf(a, "Reminder: %s, %s", b->show_title,
+					  when);
+		w->greeting = arena_printf(a, "Hello %s,", b->name);
+		w->what = arena_printf(a, "we look forward to seeing you: "
+					  "\"%s\", %s, %s, %s. You booked %s.",
+				       b->show_title, when, b->venue_name,
+				       b->venue_address, seats);
+		w->show = "Show this QR code at the door (a phone screen is "
+			  "fine). It admits your whole party.";
+		w->cancel = "Can no longer come? One click and the seats go "
+			    "back to others:";
+		w->nolink = "Your ticket with its QR code is in the "
+			    "confirmation message you received.";
+	}
+	return w->subject != NULL && w->greeting != NULL && w->what != NULL
+		       ? 0 : -1;
+}
+
+/* The reminder's links part (ticket, QR, "I can't come"), or where the
+ * ticket is when there are no links (ticket NULL). */
+static void reminder_links(struct buf *text, struct buf *htm, bool it,
+			   const struct reminder_words *w, const char *ticket,
+			   const char *cant)
+{
+	if (ticket == NULL) {
+		buf_printf(text, "%s\n", w->nolink);
+		html_para(htm, w->nolink);
+		return;
+	}
+	buf_printf(text, "%s\n%s\n\n%s\n%s\n", w->show, ticket, w->cancel,
+		   cant);
+	html_para(htm, w->show);
+	buf_puts(htm, "<p><img src=\"cid:ticket-qr\" width=\"240\" "
+		      "height=\"240\" alt=\"QR\"></p>");
+	html_link(htm, ticket, it ? "Apri il biglietto" : "Open the ticket");
+	html_para(htm, w->cancel);
+	buf_puts(htm, "<p><a href=\"");
+	html(htm, cant);
+	buf_puts(htm, "\">");
+	html(htm, it ? "Non posso venire" : "I can't come");
+	buf_puts(htm, "</a></p>");
+}
+
+int mails_reminder(struct arena *a, const struct mails_booking *b,
+		   const char *confirm_token, const char *ticket_token,
+		   struct buf *out)
+{
+	bool it = strcmp(b->locale, "en") != 0;
+	bool links = confirm_token != NULL && ticket_token != NULL;
+	const char *ticket = links ? arena_printf(a, "%s/t/%s",
+						  app.cfg.public_url,
+						  ticket_token) : NULL;
+	const char *cant = links ? arena_printf(a, "%s/confirm?cant-come#%s",
+						app.cfg.public_url,
+						confirm_token) : NULL;
+	struct buf text, htm, png, ics;
+	struct mail_attachment att[2];
+	struct reminder_words w;
+	struct mail_msg m;
+	int k = 0;
+
+	if ((links && (ticket == NULL || cant == NULL)) ||
+	    reminder_words(a, b, it, &w) < 0)
+		return -1;
+	buf_init(&png, a, 4096);
+	buf_init(&ics, a, 1024);
+	if ((links && qr_png(a, ticket, QR_SCALE_MAIL, &png) < 0) ||
+	    mails_event(a, b, ticket, &ics) < 0)
+		return -1;
+	buf_init(&text, a, 1024);
+	buf_init(&htm, a, 2048);
+	html_open(&htm, it ? "it" : "en", w.subject);
+	html_para(&htm, w.greeting);
+	html_para(&htm, w.what);
+	buf_printf(&text, "%s\n\n%s\n\n", w.greeting, w.what);
+	reminder_links(&text, &htm, it, &w, ticket, cant);
+	footer(a, &text, &htm, b, it, true);
+	buf_puts(&htm, "</body></html>\n");
+	if (text.failed || htm.failed)
+		return -1;
+	if (links)
+		att[k++] = (struct mail_attachment){"ticket.png", "image/png",
+						    "ticket-qr", png.data,
+						    png.len};
+	att[k++] = (struct mail_attachment){"performance.ics", MAILS_ICS_TYPE,
+					    NULL, ics.data, ics.len};
+	envelope(&m, b);
+	m.subject = w.subject;
+	m.text = text.data;
+	m.html = htm.data;
+	m.attachments = att;
+	m.nattachments = k;
+	return mail_render(out, &m);
+}
+
+/* One entry of the list, in text and HTML: 0, or -1. */
+static int listed(struct arena *a, const char *locale, bool it,
+		  const struct mails_listed *item, struct buf *text,
+		  struct buf *htm)
+{
+	const struct mails_booking *b = &item->booking;
+	const char *when = mails_date(a, locale, b->local_start);
+	const char *seats = seats_text(a, it, b->seats);
+	const char *line, *url = NULL, *manage = NULL, *label;
+
+	if (when == NULL || seats == NULL)
+		return -1;
+	line = arena_printf(a, "«%s», %s, %s: %s%s", b->show_title, when,
+			    b->venue_name, seats,
+			    !item->pending ? ""
+			    : it	   ? " (da confermare)"
+					   : " (to be confirmed)");
+	if (item->confirm_token == NULL) {
+		label = it ? "il biglietto è nel messaggio di conferma"
+			   : "the ticket is in the confirmation message";
+	} else if (item->pending) {
+		url = arena_printf(a, "%s/confirm#%s", app.cfg.public_url,
+				   item->confirm_token);
+		label = it ? "Conferma" : "Confirm";
+	} else {
+		url = arena_printf(a, "%s/t/%s", app.cfg.public_url,
+				   item->ticket_token);
+		manage = arena_printf(a, "%s/confirm#%s", app.cfg.public_url,
+				      item->confirm_token);
+		label = it ? "Biglietto" : "Ticket";
+	}
+	if (line == NULL || (item->confirm_token != NULL && url == NULL) ||
+	    (item->confirm_token != NULL && !item->pending && manage == NULL))
+		return -1;
+	buf_printf(text, "- %s\n  %s%s%s\n", line, label,
+		   url != NULL ? ": " : "", url != NULL ? url : "");
+	html_para(htm, line);
+	if (url != NULL)
+		html_link(htm, url, label);
+	else
+		html_para(htm, label);
+	if (manage != NULL) {
+		buf_printf(text, "  %s: %s\n", it ? "Gestisci" : "Manage",
+			   manage);
+		buf_puts(htm, "<p><a href=\"");
+		html(htm, manage);
+		buf_puts(htm, "\">");
+		html(htm, it ? "Gestisci la prenotazione" : "Manage the booking");
+		buf_puts(htm, "</a></p>");
+	}
+	return 0;
+}
+
+int mails_bookings(struct arena *a, const char *locale, const char *email,
+		   const struct mails_listed *items, size_t n, struct buf *out)
+{
+	bool it = strcmp(locale, "en") != 0;
+	const char *subject = it ? "Le tue prenotazioni" : "Your bookings";
+	const char *intro = it ? "Ecco le prenotazioni attive di questo "
+				 "indirizzo:"
+			       : "These are the active bookings of this "
+				 "address:";
+	const char *ignore = it ? "Se non hai chiesto tu questo elenco, "
+				  "ignora questo messaggio."
+				: "If you did not ask for this list, ignore "
+				  "this message.";
+	struct mails_booking who;
+	struct buf text, htm;
+	struct mail_msg m;
+
+	if (n == 0)
+		return -1;
+	buf_init(&text, a, 2048);
+	buf_init(&htm, a, 4096);
+	html_open(&htm, it ? "it" : "en", subject);
+	buf_printf(&text, "%s\n\n%s\n\n", it ? "Buongiorno," : "Hello,", intro);
+	html_para(&htm, it ? "Buongiorno," : "Hello,");
+	html_para(&htm, intro);
+	for (size_t i = 0; i < n; i++)
+		if (listed(a, locale, it, &items[i], &text, &htm) < 0)
+			return -1;
+	buf_printf(&text, "\n%s\n", ignore);
+	html_para(&htm, ignore);
+	footer(a, &text, &htm, &items[0].booking, it, true);
+	buf_puts(&htm, "</body></html>\n");
+	if (text.failed || htm.failed)
+		return -1;
+	/* Asked for by anyone who typed the address: no name in To:. */
+	who = items[0].booking;
+	who.email = email;
+	envelope(&m, &who);
+	m.to_name = NULL;
+	m.subject = subject;
+	m.text = text.data;
+	m.html = htm.data;
+	return mail_render(out, &m);
 }

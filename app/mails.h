@@ -6,6 +6,7 @@
 #define BOXOFFICE_MAILS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -85,5 +86,32 @@ int mails_performance_cancelled(struct arena *a, const struct mails_booking *b,
 				const char *message, struct buf *out);
 int mails_performance_moved(struct arena *a, const struct mails_booking *b,
 			    const char *show_slug, struct buf *out);
+
+/*
+ * The reminder before the performance (BOXOFFICE_REMINDER_HOURS): when,
+ * where, the ticket link and QR, and the "I can't come" link
+ * (/confirm?cant-come#<confirm token>). Without tokens (a reservation
+ * whose sealed token is unknown) it says where the ticket is instead.
+ */
+int mails_reminder(struct arena *a, const struct mails_booking *b,
+		   const char *confirm_token, const char *ticket_token,
+		   struct buf *out);
+
+/* One booking in "send me my bookings": tokens NULL when unknown. */
+struct mails_listed {
+	struct mails_booking booking;
+	bool pending;
+	const char *confirm_token;
+	const char *ticket_token;
+};
+
+/*
+ * "Send me my bookings": one message to email listing items[0..n) (n >
+ * 0) with their links, in locale. The address was typed by whoever asked,
+ * so no name goes in To:.
+ */
+int mails_bookings(struct arena *a, const char *locale, const char *email,
+		   const struct mails_listed *items, size_t n,
+		   struct buf *out);
 
 #endif

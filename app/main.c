@@ -23,6 +23,7 @@
 #include "../lib/db.h"
 #include "../lib/log.h"
 #include "../lib/metrics.h"
+#include "../lib/tok.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
@@ -287,6 +288,17 @@ int main(int argc, char **argv)
 
 	if (argc > 1)
 		return cli_run(argc, argv);
+	/* The key that seals confirm tokens for reminders and "send me my
+	 * bookings" (docs/ARCHITECTURE.md, "Tokens"): without one those
+	 * messages carry no link; a key file named but unusable is an error. */
+	if (*app.cfg.token_key_file == '\0')
+		log_event(LOG_WARN, NULL, "token_key_off",
+			  "BOXOFFICE_TOKEN_KEY_FILE not set: reminders and "
+			  "booking lists go out without links");
+	else if (tok_seal_load(app.cfg.token_key_file, err, sizeof(err)) < 0) {
+		log_event(LOG_ERROR, NULL, "startup_failed", "%s", err);
+		return 1;
+	}
 	if (metrics_open(app.cfg.metrics_file) < 0)
 		log_event(LOG_WARN, NULL, "metrics_off", "no memory for metrics");
 	if (ops_init() < 0 || auth_init() < 0) {

@@ -66,6 +66,12 @@ static const char SQL_FAILED[] =
 static const char SQL_RENDERED[] =
 	"UPDATE outbox SET body = $2 WHERE id = $1::bigint";
 
+/* A message no longer due (a reminder of a booking cancelled since it
+ * was queued): never sent, kept as a record. */
+static const char SQL_OBSOLETE[] =
+	"UPDATE outbox SET failed_at = now(),"
+	" last_error = 'not sent: no longer due' WHERE id = $1::bigint";
+
 void outbox_kick(void)
 {
 	pthread_mutex_lock(&mu);
@@ -136,19 +142,28 @@ static void failed(struct db_conn *c, struct arena *a, const char *id,
 }
 
 /* The body of the claimed row r: as stored, or rendered now and stored
- * for a theatre message queued without one. NULL when there is none. */
+ * for a theatre message queued without one. NULL when there is none
+ * (*obsolete: because the message is no longer due). */
 static const char *claimed_body(struct db_conn *c, struct arena *a,
-				PGresult *r, const char *id, const char *kind)
+				PGresult *r, const char *id, const char *kind,
+				bool *obsolete)
 {
 	const char *params[2] = {id, NULL};
 	struct buf b;
+	int rc;
 
+	*obsolete = false;
 	if (!db_null(r, 0, CLAIM_BODY))
 		return db_val(r, 0, CLAIM_BODY);
 	if (!notices_kind(kind))
 		return NULL;
 	buf_init(&b, a, 16384);
-	if (notices_render(c, a, id, &b) < 0 || b.failed)
+	rc = notices_render(c, a, id, &b);
+	if (rc == NOTICES_OBSOLETE) {
+		*obsolete = true;
+		return NULL;
+	}
+	if (rc < 0 || b.failed)
 		return NULL;
 	params[1] = b.data;
 	if (db_exec(c, a, SQL_RENDERED, 2, params, NULL) != DB_OK)
@@ -162,6 +177,7 @@ static int deliver_one(struct arena *a)
 	struct db_conn *c = db_acquire_for(app.pool, a, 2000);
 	const char *id, *kind, *body;
 	char err[256] = "";
+	bool obsolete = false;
 	PGresult *r;
 	int attempts;
 
@@ -178,8 +194,14 @@ static int deliver_one(struct arena *a)
 	id = db_val(r, 0, CLAIM_ID);
 	kind = db_val(r, 0, CLAIM_KIND);
 	attempts = (int)strtol(db_val(r, 0, CLAIM_ATTEMPTS), NULL, 10);
-	body = claimed_body(c, a, r, id, kind);
-	if (body == NULL) {
+	body = claimed_body(c, a, r, id, kind, &obsolete);
+	if (obsolete) {
+		const char *params[1] = {id};
+
+		if (db_exec(c, a, SQL_OBSOLETE, 1, params, NULL) == DB_OK)
+			log_event(LOG_INFO, NULL, "mail_dropped",
+				  "message %s (%s) no longer due", id, kind);
+	} else if (body == NULL) {
 		snprintf(err, sizeof(err), "no body");
 		failed(c, a, id, kind, attempts, err);
 	} else if (deliver(id, db_val(r, 0, CLAIM_RECIPIENT), body, err,

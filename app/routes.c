@@ -44,6 +44,7 @@ const struct route app_routes[] = {
 	{HTTP_POST, "/api/reservations/cancel", bookings_cancel, ACCESS_PUBLIC},
 	{HTTP_POST, "/api/reservations/seats", bookings_seats, ACCESS_PUBLIC},
 	{HTTP_POST, "/api/reservations/resend", bookings_resend, ACCESS_PUBLIC},
+	{HTTP_POST, "/api/bookings/lookup", bookings_lookup, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/tickets/{token}", bookings_ticket, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/tickets/{token}/qr.svg", bookings_qr_svg, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/tickets/{token}/qr.png", bookings_qr_png, ACCESS_PUBLIC},

@@ -80,6 +80,14 @@ static int abuse(cfg_getter get, struct cfg *c, char *err, size_t errlen)
 		       : 0;
 }
 
+/* Reminders, and the key that lets them carry the ticket's links. */
+static int reminders(cfg_getter get, struct cfg *c, char *err, size_t errlen)
+{
+	c->token_key_file = str(get, "BOXOFFICE_TOKEN_KEY_FILE", "");
+	return num(get, "BOXOFFICE_REMINDER_HOURS", 24, 0, 24 * 60,
+		   &c->reminder_hours, err, errlen);
+}
+
 int cfg_load(struct cfg *c, cfg_getter get, char *err, size_t errlen)
 {
 	size_t ulen;
@@ -121,6 +129,7 @@ int cfg_load(struct cfg *c, cfg_getter get, char *err, size_t errlen)
 		&c->mail_retry_s, err, errlen) < 0 ||
 	    num(get, "BOXOFFICE_DOOR_RELEASE_MINUTES", 10, -1, 24 * 60,
 		&c->door_release_minutes, err, errlen) < 0 ||
+	    reminders(get, c, err, errlen) < 0 ||
 	    abuse(get, c, err, errlen) < 0 ||
 	    flag(get, "BOXOFFICE_SMTP_STARTTLS", false, &c->smtp_starttls,
 		 err, errlen) < 0)

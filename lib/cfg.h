@@ -32,6 +32,8 @@ struct cfg {
 	const char *metrics_token;	/* bearer token for scrapers; "" = none */
 	int purge_days;			/* personal data kept after a show */
 	int sweep_s;			/* housekeeping period */
+	int reminder_hours;		/* reminder this long before; 0 = off */
+	const char *token_key_file;	/* sealing key of tokens; "" = none */
 	/* Abuse caps (docs/OPERATIONS.md, "Hostile visitors"). */
 	int pending_net_seats;		/* pending seats of one network, per show */
 	int pending_net_percent;	/* ... and at most this % of the house */

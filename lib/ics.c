@@ -5,6 +5,7 @@
 
 #include "buf.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Bytes of the UTF-8 sequence a lead byte starts (1 for anything else). */
@@ -92,25 +93,89 @@ static void stamp(char out[17], time_t t)
 		memcpy(out, "19700101T000000Z", 17);
 }
 
+/* t shifted by offset_s, as a local DATE-TIME without "Z". */
+static void local_stamp(char out[17], time_t t, int offset_s)
+{
+	/* A day's margin each way keeps the shifted time within the range
+	 * stamp() writes. */
+	if (t < 86400)
+		t = 86400;
+	if (t > ICS_MAX_TIME - 86400)
+		t = ICS_MAX_TIME - 86400;
+	stamp(out, t + offset_s);
+	out[15] = '\0';
+}
+
+/* "+0100", "-0330": an offset of at most a day either way. */
+static void offset_text(char out[6], int s)
+{
+	int a = s < 0 ? -s : s;
+
+	if (a > 86399)
+		a = 0;
+	snprintf(out, 6, "%c%02d%02d", s < 0 ? '-' : '+', a / 3600,
+		 a / 60 % 60);
+}
+
+/* The zone of the event's times, defined by its offset at the start. */
+static void vtimezone(struct buf *out, const struct ics_event *ev)
+{
+	char off[6];
+
+	offset_text(off, ev->tz_offset_s);
+	buf_puts(out, "BEGIN:VTIMEZONE\r\n");
+	line(out, "TZID", ev->tzid, 1);
+	buf_printf(out, "BEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n"
+			"TZOFFSETFROM:%s\r\nTZOFFSETTO:%s\r\n"
+			"END:STANDARD\r\nEND:VTIMEZONE\r\n", off, off);
+}
+
+/* name;TZID=zone:value (the zone escaped as a parameter value: quoted
+ * when it holds ":;,"; '"' and controls cannot occur in a zone name). */
+static void zoned(struct buf *out, const char *name, const char *tzid,
+		  const char *value)
+{
+	bool quote = strpbrk(tzid, ":;,") != NULL;
+
+	buf_printf(out, "%s;TZID=%s", name, quote ? "\"" : "");
+	for (const char *p = tzid; *p != '\0'; p++)
+		if (*p != '"' && (unsigned char)*p >= 0x20)
+			buf_putc(out, *p);
+	buf_printf(out, "%s:%s\r\n", quote ? "\"" : "", value);
+}
+
 void ics_event(struct buf *out, const struct ics_event *ev)
 {
 	char now[17], start[17], end[17];
+	bool tz = ev->tzid != NULL && *ev->tzid != '\0';
 
 	stamp(now, time(NULL));
-	stamp(start, ev->start);
-	stamp(end, ev->end);
+	if (tz) {
+		local_stamp(start, ev->start, ev->tz_offset_s);
+		local_stamp(end, ev->end, ev->tz_offset_s);
+	} else {
+		stamp(start, ev->start);
+		stamp(end, ev->end);
+	}
 	buf_puts(out, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
 		      "PRODID:-//boxoffice//tickets//EN\r\n"
 		      "CALSCALE:GREGORIAN\r\n");
 	buf_puts(out, ev->cancel ? "METHOD:CANCEL\r\n" : "METHOD:PUBLISH\r\n");
+	if (tz)
+		vtimezone(out, ev);
 	buf_puts(out, "BEGIN:VEVENT\r\n");
 	line(out, "UID", ev->uid, 0);
 	buf_printf(out, "SEQUENCE:%d\r\n", ev->sequence < 0 ? 0 : ev->sequence);
 	if (ev->cancel)
 		buf_puts(out, "STATUS:CANCELLED\r\n");
 	line(out, "DTSTAMP", now, 0);
-	line(out, "DTSTART", start, 0);
-	line(out, "DTEND", end, 0);
+	if (tz) {
+		zoned(out, "DTSTART", ev->tzid, start);
+		zoned(out, "DTEND", ev->tzid, end);
+	} else {
+		line(out, "DTSTART", start, 0);
+		line(out, "DTEND", end, 0);
+	}
 	line(out, "SUMMARY", ev->summary, 1);
 	if (ev->location != NULL && *ev->location != '\0')
 		line(out, "LOCATION", ev->location, 1);

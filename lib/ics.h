@@ -20,6 +20,12 @@ struct ics_event {
 	const char *description;	/* UTF-8, may be NULL */
 	const char *url;	/* may be NULL */
 	int sequence;		/* SEQUENCE: raised by every change */
+	/* The theatre's time zone (e.g. "Europe/Rome"), or NULL for UTC
+	 * times; with it, DTSTART and DTEND are local times with TZID, and
+	 * a VTIMEZONE defines the zone by its UTC offset at the start
+	 * (tz_offset_s), which holds for the whole event. */
+	const char *tzid;
+	int tz_offset_s;
 	bool cancel;		/* METHOD:CANCEL, STATUS:CANCELLED */
 };
 

@@ -4,8 +4,12 @@
  */
 #include "tok.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TOK_BYTES 32
 
@@ -211,4 +215,124 @@ bool tok_equal(const char *a, const char *b)
 	if (strlen(b) != n)
 		return false;
 	return sodium_memcmp(a, b, n) == 0;
+}
+
+/* ---- sealed tokens -------------------------------------------------- */
+
+static unsigned char seal_key[crypto_secretbox_KEYBYTES];
+static bool seal_loaded;
+
+static int read_key(const char *path, unsigned char key[crypto_secretbox_KEYBYTES])
+{
+	unsigned char extra;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, key, crypto_secretbox_KEYBYTES);
+	/* Exactly the key and nothing after it. */
+	if (n != (ssize_t)crypto_secretbox_KEYBYTES || read(fd, &extra, 1) != 0) {
+		(void)close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+/* A new key file at path, written whole under a temporary name and then
+ * linked into place, so a process never reads half a key; when another
+ * process linked first, its key stands. 0 (created or already there), or
+ * -1. */
+static int create_key(const char *path)
+{
+	unsigned char key[crypto_secretbox_KEYBYTES];
+	char tmp[4096];
+	int fd, rc = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >=
+	    (int)sizeof(tmp))
+		return -1;
+	crypto_secretbox_keygen(key);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (write(fd, key, sizeof(key)) != (ssize_t)sizeof(key) ||
+	    fsync(fd) != 0)
+		rc = -1;
+	if (close(fd) != 0)
+		rc = -1;
+	sodium_memzero(key, sizeof(key));
+	if (rc == 0 && link(tmp, path) != 0 && errno != EEXIST)
+		rc = -1;
+	(void)unlink(tmp);
+	return rc;
+}
+
+int tok_seal_load(const char *path, char *err, size_t errlen)
+{
+	if (path == NULL || *path == '\0') {
+		snprintf(err, errlen, "no key file");
+		return -1;
+	}
+	if (access(path, F_OK) != 0 && create_key(path) < 0) {
+		snprintf(err, errlen, "cannot create the key file %s: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	if (read_key(path, seal_key) < 0) {
+		snprintf(err, errlen, "the key file %s is not a 32-byte key",
+			 path);
+		return -1;
+	}
+	seal_loaded = true;
+	return 0;
+}
+
+bool tok_seal_ready(void)
+{
+	return seal_loaded;
+}
+
+int tok_seal(const char *tok, char out[TOK_BOX_HEX_LEN + 1])
+{
+	unsigned char bin[TOK_BYTES];
+	unsigned char box[crypto_secretbox_NONCEBYTES +
+			  crypto_secretbox_MACBYTES + TOK_BYTES];
+
+	if (!seal_loaded || tok == NULL || !decode(tok, strlen(tok), bin))
+		return -1;
+	randombytes_buf(box, crypto_secretbox_NONCEBYTES);
+	if (crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES, bin,
+				  TOK_BYTES, box, seal_key) != 0) {
+		sodium_memzero(bin, sizeof(bin));
+		return -1;
+	}
+	sodium_memzero(bin, sizeof(bin));
+	out[0] = '\\';
+	out[1] = 'x';
+	sodium_bin2hex(out + 2, TOK_BOX_HEX_LEN - 1, box, sizeof(box));
+	return 0;
+}
+
+int tok_unseal(const char *box_hex, char out[TOK_LEN + 1])
+{
+	unsigned char bin[TOK_BYTES];
+	unsigned char box[crypto_secretbox_NONCEBYTES +
+			  crypto_secretbox_MACBYTES + TOK_BYTES];
+	size_t n = 0;
+	int rc;
+
+	if (!seal_loaded || box_hex == NULL || strlen(box_hex) != TOK_BOX_HEX_LEN ||
+	    box_hex[0] != '\\' || box_hex[1] != 'x' ||
+	    sodium_hex2bin(box, sizeof(box), box_hex + 2, TOK_BOX_HEX_LEN - 2,
+			   NULL, &n, NULL) != 0 ||
+	    n != sizeof(box))
+		return -1;
+	if (crypto_secretbox_open_easy(bin, box + crypto_secretbox_NONCEBYTES,
+				       sizeof(box) - crypto_secretbox_NONCEBYTES,
+				       box, seal_key) != 0)
+		return -1;
+	rc = encode(bin, out);
+	sodium_memzero(bin, sizeof(bin));
+	return rc;
 }

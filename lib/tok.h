@@ -71,4 +71,32 @@ int tok_from_scan(const char *s, size_t len, char out[TOK_LEN + 1]);
  */
 bool tok_equal(const char *a, const char *b);
 
+/*
+ * Sealed tokens: a confirm token kept recoverable for the messages that
+ * need a reservation's links later (a reminder, "send me my bookings"),
+ * encrypted with libsodium's secretbox under a key that never enters the
+ * database. A sealed token is "\\x" and the hex of a fresh 24-byte nonce
+ * followed by the ciphertext (16 + 32 bytes): a bytea literal, like the
+ * hashes.
+ */
+#define TOK_BOX_HEX_LEN (2 + 2 * (24 + 16 + 32))
+
+/*
+ * Use the 32-byte key in the file at path, creating it (random, mode
+ * 0600) when it does not exist; several processes starting at once agree
+ * on one key. Call once, before any thread seals. 0, or -1 with a reason
+ * in err (the key is never in it).
+ */
+int tok_seal_load(const char *path, char *err, size_t errlen);
+
+/* true once tok_seal_load succeeded. */
+bool tok_seal_ready(void);
+
+/* Seal the NUL-terminated token tok: 0, or -1 (no key, invalid token). */
+int tok_seal(const char *tok, char out[TOK_BOX_HEX_LEN + 1]);
+
+/* The token sealed in the bytea literal box_hex: 0, or -1 (no key, not
+ * sealed under it, malformed). */
+int tok_unseal(const char *box_hex, char out[TOK_LEN + 1]);
+
 #endif

@@ -95,7 +95,8 @@ END
 $$;
 
 -- book() of 008 without the caps (book_caps decides them first), still
--- recording the client network for them.
+-- recording the client network for them, and keeping the sealed confirm
+-- token (p_box, sql/010; NULL without a key).
 -- o_result: ok | not_found | booking_closed | too_many_seats |
 --           not_enough_seats
 DROP FUNCTION book(bigint, integer, text, text, text, text, text, bytea, bytea,
@@ -105,6 +106,7 @@ CREATE FUNCTION book(p_perf bigint, p_seats integer, p_name text, p_email text,
                      p_phone text, p_notes text, p_locale text,
                      p_confirm_hash bytea, p_ticket_hash bytea,
                      p_hold_minutes integer, p_mail text, p_client_net text,
+                     p_box bytea,
                      OUT o_result text, OUT o_reservation_id bigint,
                      OUT o_seats_available integer, OUT o_expires_at timestamptz)
 LANGUAGE plpgsql AS $$
@@ -140,10 +142,10 @@ BEGIN
 
     INSERT INTO reservations (performance_id, name, email, phone, notes, locale,
                               seats, expires_at, confirm_token_hash, ticket_token_hash,
-                              client_net)
+                              client_net, confirm_token_box)
     VALUES (p_perf, p_name, p_email, p_phone, p_notes, p_locale, p_seats,
             now() + make_interval(mins => p_hold_minutes),
-            p_confirm_hash, p_ticket_hash, p_client_net)
+            p_confirm_hash, p_ticket_hash, p_client_net, p_box)
     RETURNING id, expires_at INTO o_reservation_id, o_expires_at;
 
     INSERT INTO outbox (reservation_id, kind, recipient, body)

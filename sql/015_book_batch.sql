@@ -11,8 +11,8 @@
 -- not_enough_seats like any other.
 --
 -- p_requests: a JSON array of objects {seats, name, email, phone, notes,
---   locale, confirm_hash, ticket_hash, mail, client_net}; hashes as the
---   "\x..." text book() takes as bytea.
+--   locale, confirm_hash, ticket_hash, box, mail, client_net}; hashes and
+--   the sealed token as the "\x..." text book() takes as bytea.
 -- One row per request, in order: book()'s answer.
 CREATE FUNCTION book_batch(p_perf bigint, p_hold_minutes integer,
                            p_requests jsonb)
@@ -29,7 +29,8 @@ BEGIN
           FROM book(p_perf, (q->>'seats')::integer, q->>'name', q->>'email',
                     q->>'phone', q->>'notes', q->>'locale',
                     (q->>'confirm_hash')::bytea, (q->>'ticket_hash')::bytea,
-                    p_hold_minutes, q->>'mail', q->>'client_net');
+                    p_hold_minutes, q->>'mail', q->>'client_net',
+                    (q->>'box')::bytea);
         o_result := b.o_result;
         o_reservation_id := b.o_reservation_id;
         o_seats_available := b.o_seats_available;

@@ -13,7 +13,7 @@ BEGIN ISOLATION LEVEL SERIALIZABLE;
 SELECT o_result FROM book(:perf, 2, 'Bench', 'b' || :n || '@example.org', '', '', 'it',
     sha256(('c' || :n || clock_timestamp())::bytea),
     sha256(('t' || :n || clock_timestamp())::bytea), 30, :body,
-    '198.18.' || :a || '.' || :b);
+    '198.18.' || :a || '.' || :b, NULL);
 COMMIT;
 -- unlock_all, not unlock(:perf): when pgbench retries a transaction it
 -- runs the whole script again, and the locks (re-entrant) would be held

@@ -11,6 +11,6 @@ BEGIN ISOLATION LEVEL SERIALIZABLE;
 SELECT o_result FROM book(:perf, 2, 'Bench', 'b' || :n || '@example.org', '', '', 'it',
     sha256(('c' || :n || clock_timestamp())::bytea),
     sha256(('t' || :n || clock_timestamp())::bytea), 30, :body,
-    '198.18.' || :a || '.' || :b);
+    '198.18.' || :a || '.' || :b, NULL);
 COMMIT;
 SELECT pg_advisory_unlock_all();

@@ -164,7 +164,7 @@ describe('the visitor flow', () => {
     const ics = readFileSync(await download.path(), 'utf8');
     assert.match(ics, /^BEGIN:VCALENDAR\r\n/);
     assert.match(ics, /SUMMARY:La locandiera\r\n/);
-    assert.match(ics, /DTSTART:\d{8}T\d{6}Z\r\n/);
+    assert.match(ics, /DTSTART;TZID=Europe\/Rome:\d{8}T\d{6}\r\n/);
     assert.ok(ics.replace(/\r\n /g, '').includes(`URL:${ticketUrl}`));
     await checkPage(page, 'confirmed');
     docShot('confirmed', 'confirmation');

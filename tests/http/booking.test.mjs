@@ -97,15 +97,19 @@ describe('the visitor flow', () => {
     assert.match(ticketMail.parsed.html, /<img src="data:image\/png;base64,/);
     assert.match(ticketMail.raw, /\r\nContent-ID: <ticket-qr>\r\n/);
     assert.equal(decodeQr(png.content), ticketUrl, 'the QR in the email is the ticket URL');
-    assert.match(ics.content.toString(), /BEGIN:VEVENT[\s\S]*DTSTART:\d{8}T\d{6}Z/);
+    // In the theatre's time zone, which the calendar file defines.
+    assert.match(ics.content.toString(), /BEGIN:VTIMEZONE\r\nTZID:Europe\/Rome\r\n[\s\S]*END:VTIMEZONE\r\n/);
+    assert.match(ics.content.toString(), /BEGIN:VEVENT[\s\S]*DTSTART;TZID=Europe\/Rome:\d{8}T\d{6}\r\n/);
 
     // The page's calendar file is the email's: one writer, one event.
     const cal = await api(stack, `/api/tickets/${ticketToken}/event.ics`);
     assert.equal(cal.status, 200);
     assert.match(cal.headers.get('content-type'), /^text\/calendar/);
-    const field = (text, name) => text.replace(/\r\n /g, '').match(new RegExp(`\r\n${name}:([^\r]*)\r\n`))?.[1];
-    for (const name of ['UID', 'PRODID', 'DTSTART', 'DTEND', 'SUMMARY', 'LOCATION', 'URL'])
+    const field = (text, name) => text.replace(/\r\n /g, '').match(new RegExp(`\r\n${name}(;[^:\r]*)?:([^\r]*)\r\n`))?.slice(1).join('');
+    for (const name of ['UID', 'PRODID', 'DTSTART', 'DTEND', 'SUMMARY', 'LOCATION', 'URL']) {
+      assert.ok(field(cal.text, name), name);
       assert.equal(field(cal.text, name), field(ics.content.toString(), name), name);
+    }
     assert.equal(field(cal.text, 'URL'), ticketUrl);
 
     // The QR endpoints give the same payload and nothing else.

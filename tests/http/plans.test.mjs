@@ -49,8 +49,14 @@ function icsOf(message) {
   return parseIcs(a.content.toString());
 }
 
-/** ISO time as iCalendar UTC: 20261201T193000Z */
-const icsTime = (iso) => new Date(iso).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+/** ISO time as an iCalendar local time in the theatre's zone: 20261201T203000 */
+function icsTime(iso, timeZone = 'Europe/Rome') {
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
+    timeZone, year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+  }).formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
+  return `${p.year}${p.month}${p.day}T${p.hour}${p.minute}${p.second}`;
+}
 
 /** A booking, optionally confirmed: {email, token, ticket, ticketMail}. */
 async function booking(perf, { seats = 2, locale = 'it', confirm = true } = {}) {
@@ -244,6 +250,10 @@ describe('the theatre moves a performance', () => {
     assert.equal(upd.ev.UID, old.ev.UID);
     assert.equal(Number(upd.ev.SEQUENCE), Number(old.ev.SEQUENCE) + 1);
     assert.equal(upd.ev.DTSTART, icsTime(starts));
+    // DTSTART carries the theatre's zone, which the file defines.
+    const raw = moved.parsed.attachments.find((x) => x.contentType.startsWith('text/calendar')).content.toString();
+    assert.match(raw, /\r\nDTSTART;TZID=Europe\/Rome:\d{8}T\d{6}\r\n/);
+    assert.match(raw, /BEGIN:VTIMEZONE\r\nTZID:Europe\/Rome\r\n/);
     assert.notEqual(upd.ev.DTSTART, old.ev.DTSTART);
 
     // The page's event is the updated one.

@@ -7,6 +7,8 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "../../lib/tok.h"
 
@@ -263,6 +265,63 @@ static void test_equal(void **state)
 	assert_true(tok_equal(copy, V));
 }
 
+/* Sealed tokens: no key, no seal; a key file made once and agreed on;
+ * round trip; a fresh nonce each time; tampering and foreign keys fail. */
+static void test_seal(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test_tok_XXXXXX";
+	char path[64], path2[64], err[256];
+	char tok[TOK_LEN + 1], out[TOK_LEN + 1];
+	char box[TOK_BOX_HEX_LEN + 1], box2[TOK_BOX_HEX_LEN + 1];
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/token.key", dir);
+	snprintf(path2, sizeof(path2), "%s/short.key", dir);
+	assert_int_equal(tok_new(tok), 0);
+	assert_false(tok_seal_ready());
+	assert_int_equal(tok_seal(tok, box), -1);
+	assert_int_equal(tok_seal_load("", err, sizeof(err)), -1);
+
+	f = fopen(path2, "w");
+	assert_non_null(f);
+	fputs("too short", f);
+	fclose(f);
+	assert_int_equal(tok_seal_load(path2, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a 32-byte key"));
+
+	assert_int_equal(tok_seal_load(path, err, sizeof(err)), 0);
+	assert_true(tok_seal_ready());
+	assert_int_equal(tok_seal(tok, box), 0);
+	assert_int_equal((int)strlen(box), TOK_BOX_HEX_LEN);
+	assert_memory_equal(box, "\\x", 2);
+	assert_int_equal(tok_unseal(box, out), 0);
+	assert_string_equal(out, tok);
+	assert_int_equal(tok_seal(tok, box2), 0);
+	assert_string_not_equal(box, box2);
+	assert_int_equal(tok_unseal(box2, out), 0);
+	assert_string_equal(out, tok);
+
+	/* The same file again (another process): the same key. */
+	assert_int_equal(tok_seal_load(path, err, sizeof(err)), 0);
+	assert_int_equal(tok_unseal(box, out), 0);
+
+	box[40] = box[40] == 'a' ? 'b' : 'a';
+	assert_int_equal(tok_unseal(box, out), -1);
+	assert_int_equal(tok_unseal("\\x00", out), -1);
+	assert_int_equal(tok_unseal(NULL, out), -1);
+	assert_int_equal(tok_seal("not a token", box), -1);
+
+	/* Another key does not open it. */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(tok_seal_load(path, err, sizeof(err)), 0);
+	assert_int_equal(tok_unseal(box2, out), -1);
+	(void)unlink(path);
+	(void)unlink(path2);
+	(void)rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_derive_ticket),
 		cmocka_unit_test(test_from_scan),
 		cmocka_unit_test(test_equal),
+		cmocka_unit_test(test_seal),
 	};
 	return cmocka_run_group_tests_name("tok", tests, setup, NULL);
 }

@@ -178,6 +178,52 @@ static void test_ics(void **state)
 	arena_free(a);
 }
 
+/* In the theatre's zone: local times with TZID and the VTIMEZONE that
+ * defines it; extreme times stay within range. */
+static void test_ics_zoned(void **state)
+{
+	(void)state;
+	static const struct {
+		time_t start;
+		int offset;
+		const char *want;
+	} cases[] = {
+		{1795897800, 3600, "DTSTART;TZID=Europe/Rome:20261128T213000\r\n"},
+		{1795897800, 3600, "DTEND;TZID=Europe/Rome:20261128T233000\r\n"},
+		{1795897800, 3600, "TZOFFSETTO:+0100\r\n"},
+		{1781551800, 7200, "DTSTART;TZID=Europe/Rome:20260615T213000\r\n"},
+		{1781551800, 7200, "TZOFFSETFROM:+0200\r\n"},
+		{1781551800, -12600, "TZOFFSETTO:-0330\r\n"},
+		{1781551800, 90000, "TZOFFSETTO:+0000\r\n"},
+		{INT64_MAX, 3600, "DTSTART;TZID=Europe/Rome:99991231T"},
+		{-1, -3600, "DTSTART;TZID=Europe/Rome:19700101T230000\r\n"},
+	};
+	struct arena *a = arena_new(0);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ics_event ev = {
+			.uid = "r1@boxoffice",
+			.start = cases[i].start,
+			.end = cases[i].start > INT64_MAX - 7200
+				       ? cases[i].start
+				       : cases[i].start + 7200,
+			.summary = "x",
+			.tzid = "Europe/Rome",
+			.tz_offset_s = cases[i].offset,
+		};
+		struct buf b;
+
+		buf_init(&b, a, 64);
+		ics_event(&b, &ev);
+		assert_false(b.failed);
+		assert_non_null(strstr(b.data, "BEGIN:VTIMEZONE\r\nTZID:Europe/Rome\r\n"));
+		if (strstr(b.data, cases[i].want) == NULL)
+			fail_msg("case %zu: no %s in\n%s", i, cases[i].want,
+				 b.data);
+	}
+	arena_free(a);
+}
+
 /* Found by fuzz_mime: text ending in a non-ASCII character lost it, and a
  * time gmtime cannot convert (or a five-digit year) left the stamp
  * unterminated. */
@@ -226,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_phone),
 		cmocka_unit_test(test_ics),
 		cmocka_unit_test(test_ics_edges),
+		cmocka_unit_test(test_ics_zoned),
 	};
 	return cmocka_run_group_tests_name("valid", tests, NULL, NULL);
 }

@@ -56,7 +56,8 @@ function renderFooter(el) {
     h('div', { class: 'site-footer__inner' },
       h('p', {}, t('company.address')),
       h('p', { class: 'muted' }, t('footer.privacy'), ' ',
-        h('a', { href: '/privacy', id: 'privacy-link' }, t('footer.privacy_link')))));
+        h('a', { href: '/privacy', id: 'privacy-link' }, t('footer.privacy_link'))),
+      h('p', { class: 'muted' }, h('a', { href: '/my-bookings', id: 'lookup-link' }, t('footer.lookup')))));
 }
 
 export function setTitle(...parts) {

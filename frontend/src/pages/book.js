@@ -38,6 +38,30 @@ try {
 } catch {
   sent = null;
 }
+// "Send me the link again" (POST /api/reservations/resend by performance
+// and address: this page holds no token). The server allows 4 messages
+// of a kind per reservation, the first included, so 3 more from here.
+const RESENDS = 3;
+let resends = sent?.resends ?? 0;
+let resending = false;
+let resendNote = null;
+
+async function resend() {
+  resending = true;
+  app.redraw();
+  try {
+    await api('/api/reservations/resend', { method: 'POST', body: { performance_id: Number(id), email: sent.email } });
+    resends += 1;
+    keepSent({ ...sent, resends });
+    resendNote = resends >= RESENDS ? t('sent.resend_limit') : t('sent.resent', { email: sent.email });
+  } catch (err) {
+    resendNote = errorText(err);
+  }
+  resending = false;
+  app.redraw();
+  document.getElementById('resend-status')?.focus();
+}
+
 const values = { name: '', email: '', seats: '1', phone: '', notes: '' };
 let errors = {}; // field -> API field code
 let formError = null; // text for the whole form
@@ -74,13 +98,22 @@ function render(main) {
       kind: 'info',
       title: t('sent.title'),
       text: [
-        t('sent.not_yet'),
+        sent.already ? t('sent.already') : t('sent.not_yet'),
         t('sent.text', { email: sent.email }),
-        t('sent.hold', { seats: t('seats', { n: sent.seats }), time: time(sent.expires_at) }),
+        sent.seats ? t('sent.hold', { seats: t('seats', { n: sent.seats }), time: time(sent.expires_at) })
+          : t('sent.hold_until', { time: time(sent.expires_at) }),
         t('sent.spam'),
       ],
-      actions: [h('a', { class: 'btn btn--secondary', href: `/shows/${perf.show.slug}` }, t('sent.again'))],
+      actions: [
+        h('button', {
+          type: 'button', class: 'btn', id: 'resend-link', disabled: resending || resends >= RESENDS,
+          'aria-busy': resending ? 'true' : null, onclick: resend,
+        }, t('sent.resend')),
+        h('a', { class: 'btn btn--secondary', href: `/shows/${perf.show.slug}` }, t('sent.again')),
+      ],
     }));
+    main.append(h('p', { id: 'resend-status', role: 'status', class: 'notice', tabindex: '-1' }, resendNote ?? ''),
+      h('p', { class: 'muted' }, t('sent.wrong_address')));
     return;
   }
   setTitle(t('book.title'), perf.show.title);
@@ -291,6 +324,15 @@ async function submit(event) {
         values.seats = String(Math.min(Number(values.seats), n));
       }
       refreshPerf();
+    } else if (err.code === 'already_pending' && err.error.expires_at) {
+      // This address already holds seats here, waiting for the link: the
+      // same "check your email" step (with its resend), not a second hold.
+      sent = { email: body.email, seats: err.error.seats, expires_at: err.error.expires_at, already: true };
+      keepSent(sent);
+      app.redraw();
+      focus(document.getElementById('message-title'));
+      window.scrollTo(0, 0);
+      return;
     } else if (err.code === 'booking_closed') {
       formError = t('book.booking_closed');
       refreshPerf();

@@ -12,6 +12,10 @@ import { bookingCode, codeLine, details, qrBlock, statusPill, tokenOf } from '..
 import { TOKEN_RE } from '../lib/token.js';
 
 const token = decodeURIComponent(location.hash.slice(1)).trim();
+// "I can't come" in the reminder: /confirm?cant-come#<token> opens at the
+// cancel question, one click from freeing the seats (never cancelled on
+// load: mail scanners open links, some run their scripts).
+const cantCome = new URLSearchParams(location.search).has('cant-come');
 
 let phase = 'working'; // working | confirmed | cancelled | perf_cancelled | invalid | expired | closed | started | error
 let res = null; // the confirm response
@@ -230,6 +234,14 @@ async function confirm() {
   }
   // The reservation's language, unless this browser chose one.
   if (!langChosen() && res?.reservation?.locale) useLang(res.reservation.locale);
+  if (phase === 'confirmed' && cantCome) {
+    asking = true;
+    app.redraw();
+    const yes = document.getElementById('cancel-yes');
+    yes?.scrollIntoView({ block: 'center' });
+    focus(yes);
+    return;
+  }
   app.redraw();
   focus(document.getElementById(phase === 'confirmed' ? 'ticket-title' : 'message-title'));
 }
