@@ -6,6 +6,7 @@
 #include "housekeeping.h"
 
 #include "app.h"
+#include "waitlist.h"
 
 #include "../lib/arena.h"
 #include "../lib/db.h"
@@ -161,6 +162,7 @@ void housekeeping_run(struct arena *a)
 	if (c == NULL)
 		return;
 	(void)db_tx(c, a, expire_tx, NULL, NULL);
+	waitlist_sweep(c, a);
 	(void)db_exec(c, a, SQL_FORGET_NETWORKS, 0, NULL, NULL);
 	(void)db_exec(c, a, SQL_FORGET_CLIENTS, 0, NULL, NULL);
 	purge(c, a);

@@ -23,6 +23,7 @@ struct cfg {
 	const char *smtp_password;
 	bool smtp_starttls;
 	int hold_minutes;
+	int offer_minutes;		/* a waiting-list offer is held */
 	int mail_retry_s;		/* first retry delay; doubles */
 	const char *timezone;		/* the theatre's, for dates in mail */
 	const char *sql_dir;
