@@ -761,6 +761,18 @@ static const char SQL_SETTINGS[] =
 	"UPDATE waitlist_settings SET offer_minutes = $1::integer"
 	" WHERE offer_minutes <> $1::integer";
 
+/* Personal data of the lists of performances long past, with the
+ * reservations' (app/housekeeping.c); the counts stay. */
+static const char SQL_PURGE[] =
+	"WITH e AS (UPDATE waitlist_entries SET name = '', email = '',"
+	"  client_net = NULL, purged_at = now(), updated_at = now()"
+	"  WHERE purged_at IS NULL AND performance_id IN (SELECT id"
+	"   FROM performances WHERE starts_at < now()"
+	"   - make_interval(days => $1::integer))"
+	"  RETURNING id)"
+	" UPDATE outbox SET recipient = '', body = NULL, secret = NULL"
+	" WHERE waitlist_entry_id IN (SELECT id FROM e)";
+
 enum { CLOSE_TOLD };
 static const char SQL_CLOSE_DUE[] = "SELECT waitlist_close_due()";
 
@@ -781,6 +793,11 @@ void waitlist_sweep(struct db_conn *c, struct arena *a)
 	if (db_exec(c, a, SQL_SETTINGS, p.n, p.v, NULL) != DB_OK)
 		log_event(LOG_WARN, NULL, "waitlist_settings",
 			  "BOXOFFICE_OFFER_MINUTES not written");
+	db_params_init(&p);
+	db_param_int(&p, app.cfg.purge_days);
+	if (db_exec(c, a, SQL_PURGE, p.n, p.v, NULL) != DB_OK)
+		log_event(LOG_WARN, NULL, "waitlist_purge",
+			  "waiting-list personal data not purged this round");
 	if (db_tx(c, a, close_tx, &r, NULL) == DB_OK && r != NULL &&
 	    strcmp(db_val(r, 0, CLOSE_TOLD), "0") != 0) {
 		log_event(LOG_INFO, NULL, "waitlist_closed",

@@ -43,7 +43,8 @@ int waitlist_render(struct db_conn *c, struct arena *a, const char *id,
 
 /*
  * Housekeeping: write BOXOFFICE_OFFER_MINUTES where the SQL reads it,
- * and close the lists of performances that began or closed booking.
+ * purge the personal data of lists long past (BOXOFFICE_PURGE_DAYS), and
+ * close the lists of performances that began or closed booking.
  */
 void waitlist_sweep(struct db_conn *c, struct arena *a);
 
