@@ -146,18 +146,7 @@ static const char SQL_ADMIN_LIST[] =
 	"SELECT json_build_object("
 	" 'performance', json_build_object('id', p.id, 'starts_at', p.starts_at,"
 	"  'status', p.status, 'availability', perf_availability(p)),"
-	" 'counts', (SELECT json_build_object("
-	"   'waiting', count(*) FILTER (WHERE state = 'waiting'),"
-	"   'waiting_seats', coalesce(sum(seats) FILTER (WHERE state = 'waiting'), 0),"
-	"   'offered', count(*) FILTER (WHERE state = 'offered'),"
-	"   'accepted', count(*) FILTER (WHERE state = 'accepted'),"
-	"   'expired', count(*) FILTER (WHERE state = 'expired'),"
-	"   'left', count(*) FILTER (WHERE state = 'left'),"
-	"   'closed', count(*) FILTER (WHERE state = 'closed'),"
-	"   'unconfirmed', count(*) FILTER (WHERE state = 'unconfirmed'),"
-	"   'entries', count(*) FILTER (WHERE state <> 'unconfirmed'),"
-	"   'offers_made', coalesce(sum(offers), 0))"
-	"   FROM waitlist_entries WHERE performance_id = p.id),"
+	" 'counts', waitlist_counts(p.id),"
 	" 'entries', coalesce((SELECT json_agg(json_build_object("
 	"   'id', e.id, 'state', e.state, 'position', waitlist_position(e),"
 	"   'name', e.name, 'email', e.email, 'locale', e.locale,"
@@ -636,8 +625,7 @@ int waitlist_admin_offer(struct http_req *req, struct http_res *res)
 	log_event(LOG_INFO, req->request_id, "waitlist_admin_offer",
 		  "entry %s offered (reservation %s)", id,
 		  db_val(row, 0, ADMIN_OFFER_RESERVATION));
-	(void)o;
-	return entry_answer(req, res, 201, id);
+	return entry_answer(req, res, o->status, id);
 }
 
 /* ---- messages rendered at the first claim ---------------------------- */
@@ -753,6 +741,42 @@ int waitlist_render(struct db_conn *c, struct arena *a, const char *id,
 		       out) < 0
 		       ? -1
 		       : 0;
+}
+
+/* ---- metrics --------------------------------------------------------- */
+
+enum { MET_WAITING, MET_ENTRIES, MET_OFFERS, MET_ACCEPTED, MET_EXPIRED };
+static const char SQL_METRICS[] =
+	"SELECT (SELECT count(*) FROM waitlist_entries WHERE state = 'waiting'),"
+	" (SELECT count(*) FROM waitlist_entries WHERE state <> 'unconfirmed'),"
+	" count(*), count(*) FILTER (WHERE confirmed_at IS NOT NULL),"
+	" count(*) FILTER (WHERE status = 'expired')"
+	" FROM reservations WHERE waitlist_entry_id IS NOT NULL";
+
+void waitlist_metrics(struct db_conn *c, struct arena *a, struct buf *out)
+{
+	PGresult *r;
+
+	if (db_query(c, a, SQL_METRICS, 0, NULL, &r) != DB_OK)
+		return;
+	buf_printf(out,
+		   "# HELP boxoffice_waitlist_waiting Waiting-list entries in "
+		   "line now.\n"
+		   "# TYPE boxoffice_waitlist_waiting gauge\n"
+		   "boxoffice_waitlist_waiting %s\n"
+		   "# HELP boxoffice_waitlist_entries_total Waiting-list entries "
+		   "confirmed, ever.\n"
+		   "# TYPE boxoffice_waitlist_entries_total counter\n"
+		   "boxoffice_waitlist_entries_total %s\n"
+		   "# HELP boxoffice_waitlist_offers_total Offers made, and what "
+		   "became of them.\n"
+		   "# TYPE boxoffice_waitlist_offers_total counter\n"
+		   "boxoffice_waitlist_offers_total{outcome=\"made\"} %s\n"
+		   "boxoffice_waitlist_offers_total{outcome=\"accepted\"} %s\n"
+		   "boxoffice_waitlist_offers_total{outcome=\"expired\"} %s\n",
+		   db_val(r, 0, MET_WAITING), db_val(r, 0, MET_ENTRIES),
+		   db_val(r, 0, MET_OFFERS), db_val(r, 0, MET_ACCEPTED),
+		   db_val(r, 0, MET_EXPIRED));
 }
 
 /* ---- housekeeping ---------------------------------------------------- */

@@ -41,6 +41,11 @@ bool waitlist_kind(const char *kind);
 int waitlist_render(struct db_conn *c, struct arena *a, const char *id,
 		    struct buf *out);
 
+/* The waiting list's lines of GET /admin/metrics (Prometheus text):
+ * entries in line and ever, offers made, accepted, expired. Appends
+ * nothing when the query fails. */
+void waitlist_metrics(struct db_conn *c, struct arena *a, struct buf *out);
+
 /*
  * Housekeeping: write BOXOFFICE_OFFER_MINUTES where the SQL reads it,
  * purge the personal data of lists long past (BOXOFFICE_PURGE_DAYS), and

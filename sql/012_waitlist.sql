@@ -596,3 +596,21 @@ BEGIN
     o_result := 'offered';
 END
 $$;
+
+-- The counts of a performance's list, for the admin's performance
+-- summary: entries by state, the seats in line, offers made.
+CREATE FUNCTION waitlist_counts(p_perf bigint) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object(
+        'waiting', count(*) FILTER (WHERE state = 'waiting'),
+        'waiting_seats', coalesce(sum(seats) FILTER (WHERE state = 'waiting'), 0),
+        'offered', count(*) FILTER (WHERE state = 'offered'),
+        'accepted', count(*) FILTER (WHERE state = 'accepted'),
+        'expired', count(*) FILTER (WHERE state = 'expired'),
+        'left', count(*) FILTER (WHERE state = 'left'),
+        'closed', count(*) FILTER (WHERE state = 'closed'),
+        'unconfirmed', count(*) FILTER (WHERE state = 'unconfirmed'),
+        'entries', count(*) FILTER (WHERE state <> 'unconfirmed'),
+        'offers_made', coalesce(sum(offers), 0))
+      FROM waitlist_entries WHERE performance_id = p_perf
+$$;

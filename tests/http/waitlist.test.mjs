@@ -214,6 +214,15 @@ describe('the 10-seat scenario', () => {
     assert.equal(list.body.counts.accepted, 2);
     assert.equal(list.body.counts.expired, 1);
 
+    // The performance summary and the metrics count them too.
+    const summary = await as(admin, `/admin/performances/${perf}`);
+    assert.equal(summary.body.performance.waitlist.accepted, 2);
+    assert.equal(summary.body.performance.waitlist.offers_made, 3);
+    const metrics = await as(admin, '/admin/metrics');
+    assert.match(metrics.text, /^boxoffice_waitlist_offers_total\{outcome="made"\} [1-9]/m);
+    assert.match(metrics.text, /^boxoffice_waitlist_offers_total\{outcome="expired"\} [1-9]/m);
+    assert.match(metrics.text, /^boxoffice_waitlist_entries_total [1-9]/m);
+
     // Exactly one email each step: confirm + offer (w1), confirm + offer + ticket.
     await pause(1500);
     assert.equal(smtp.to(w1.email).length, 2);
