@@ -6,7 +6,7 @@
 #include "housekeeping.h"
 
 #include "app.h"
-#include "waitlist.h"
+#include "waitlist_notices.h"
 
 #include "../lib/arena.h"
 #include "../lib/db.h"

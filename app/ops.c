@@ -8,7 +8,7 @@
 #include "ops.h"
 
 #include "app.h"
-#include "waitlist.h"
+#include "waitlist_notices.h"
 #include "request.h"
 
 #include "../lib/arena.h"

@@ -8,7 +8,7 @@
 #include "housekeeping.h"
 #include "notices.h"
 #include "ops.h"
-#include "waitlist.h"
+#include "waitlist_notices.h"
 
 #include "../lib/arena.h"
 #include "../lib/buf.h"

@@ -14,6 +14,7 @@
  * so an accepted offer is an ordinary booking with an ordinary ticket.
  */
 #include "waitlist.h"
+#include "waitlist_notices.h"
 
 #include "app.h"
 #include "audit.h"
@@ -31,44 +32,12 @@
 #include "../lib/valid.h"
 
 #include <json-c/json.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
-
-/* What every message needs about a performance: the columns of enum
- * perf_col, from p, s and v. */
-#define PERF_COLUMNS                                                        \
-	"s.title, s.slug, v.name,"                                          \
-	" v.address || CASE WHEN v.city <> '' THEN ', ' || v.city"          \
-	" ELSE '' END,"                                                     \
-	" extract(epoch FROM p.starts_at)::bigint,"                         \
-	" coalesce(s.duration_minutes, " STR(MAILS_DEFAULT_MINUTES) "),"      \
-	" to_char(p.starts_at AT TIME ZONE $2, 'YYYY MM DD HH24:MI ID'),"   \
-	" p.id, p.schedule_seq, p.cancel_message"
-
-#define PERF_JOINS                                                          \
-	" JOIN shows s ON s.id = p.show_id JOIN venues v ON v.id = p.venue_id"
-
-enum perf_col {
-	PERF_TITLE,
-	PERF_SLUG,
-	PERF_VENUE,
-	PERF_ADDRESS,
-	PERF_STARTS_EPOCH,
-	PERF_DURATION,
-	PERF_LOCAL_START,
-	PERF_ID,
-	PERF_SEQUENCE,
-	PERF_MESSAGE,
-	PERF_NCOLS
-};
-
 static const char SQL_PERF[] =
-	"SELECT " PERF_COLUMNS " FROM performances p" PERF_JOINS
+	"SELECT " WAITLIST_PERF_COLUMNS " FROM performances p" WAITLIST_PERF_JOINS
 	" WHERE p.id = $1::bigint AND s.published";
 
 /* The entry of a token: its performance (PERF_ID) and id. */
@@ -94,10 +63,11 @@ static const char SQL_ENTRY_DOC[] =
 	"  'venue', json_build_object('id', v.id, 'name', v.name,"
 	"   'address', v.address, 'city', v.city)))::text"
 	" FROM waitlist_entries e JOIN performances p ON p.id = e.performance_id"
-	PERF_JOINS " WHERE e.id = $1::bigint";
+	WAITLIST_PERF_JOINS " WHERE e.id = $1::bigint";
 
 /* The confirmation messages of the waiting list to one address today:
  * read before the join's transaction (see waitlist_join() in the SQL). */
+enum { MAILS_TODAY_COUNT };
 static const char SQL_MAILS_TODAY[] =
 	"SELECT count(*) FROM outbox WHERE lower(recipient) = lower($1)"
 	" AND kind = 'waitlist_confirm' AND created_at > now() - interval '1 day'";
@@ -126,14 +96,14 @@ enum offer_col {
 	OFFER_PERFORMANCE_JSON
 };
 static const char SQL_OFFER[] =
-	"SELECT " PERF_COLUMNS ", r.id, r.status, r.name, r.email, r.locale,"
+	"SELECT " WAITLIST_PERF_COLUMNS ", r.id, r.status, r.name, r.email, r.locale,"
 	" r.seats, json_build_object('id', p.id, 'starts_at', p.starts_at,"
 	"  'status', p.status,"
 	"  'show', json_build_object('slug', s.slug, 'title', s.title),"
 	"  'venue', json_build_object('id', v.id, 'name', v.name,"
 	"   'address', v.address, 'city', v.city))::text"
 	" FROM reservations r JOIN performances p ON p.id = r.performance_id"
-	PERF_JOINS " WHERE r.confirm_token_hash = $1::bytea"
+	WAITLIST_PERF_JOINS " WHERE r.confirm_token_hash = $1::bytea"
 	" AND r.waitlist_entry_id IS NOT NULL";
 
 enum { ACCEPT_RESULT, ACCEPT_RESERVATION_ID };
@@ -247,21 +217,6 @@ static const struct outcome admin_offer_outcomes[] = {
 
 /* ---- shared ---------------------------------------------------------- */
 
-/* The message fields of a row holding PERF_COLUMNS. */
-static void perf_mail(struct mails_booking *m, PGresult *r)
-{
-	memset(m, 0, sizeof(*m));
-	m->show_title = db_val(r, 0, PERF_TITLE);
-	m->venue_name = db_val(r, 0, PERF_VENUE);
-	m->venue_address = db_val(r, 0, PERF_ADDRESS);
-	m->starts_at = (time_t)strtoll(db_val(r, 0, PERF_STARTS_EPOCH), NULL,
-				       10);
-	m->duration_minutes = (int)strtol(db_val(r, 0, PERF_DURATION), NULL,
-					  10);
-	m->local_start = db_val(r, 0, PERF_LOCAL_START);
-	m->sequence = (int)strtol(db_val(r, 0, PERF_SEQUENCE), NULL, 10);
-}
-
 /* The body's token and its hash: 0, or the status answered (400, 404). */
 static int body_token(struct http_req *req, struct http_res *res,
 		      const char **token, char hash[TOK_HASH_HEX_LEN + 1])
@@ -337,6 +292,27 @@ static int join_input(struct http_req *req, struct http_res *res,
 	return 0;
 }
 
+/* The daily cap on confirmations to one address: 0, or the status
+ * answered (429 too_many_messages, 503). */
+static int mail_cap(struct http_req *req, struct http_res *res,
+		    struct db_conn *c, const char *email)
+{
+	enum db_status st;
+	PGresult *r;
+
+	st = db_query(c, req->arena, SQL_MAILS_TODAY, 1, &email, &r);
+	if (st != DB_OK)
+		return app_db_error(res, st);
+	if (strtol(db_val(r, 0, MAILS_TODAY_COUNT), NULL, 10) >=
+	    app.cfg.mail_per_day)
+		return http_error(res, 429, "too_many_messages",
+				  "this address has received too many "
+				  "waiting-list emails today: please confirm "
+				  "the ones already sent, or try again "
+				  "tomorrow");
+	return 0;
+}
+
 int waitlist_join(struct http_req *req, struct http_res *res)
 {
 	const char *id = http_param(req, "id");
@@ -362,22 +338,14 @@ int waitlist_join(struct http_req *req, struct http_res *res)
 		return app_db_error(res, st);
 	if (PQntuples(r) == 0)
 		return http_error(res, 404, "not_found", "no such performance");
-	perf_mail(&m, r);
+	waitlist_perf_mail(&m, r);
 	m.email = in.email;
 	m.name = in.name;
 	m.locale = in.locale;
 	m.seats = (int)in.nseats;
 
-	st = db_query(c, req->arena, SQL_MAILS_TODAY, 1, &in.email, &row);
-	if (st != DB_OK)
-		return app_db_error(res, st);
-	if (strtol(db_val(row, 0, 0), NULL, 10) >= app.cfg.mail_per_day)
-		return http_error(res, 429, "too_many_messages",
-				  "this address has received too many "
-				  "waiting-list emails today: please confirm "
-				  "the ones already sent, or try again "
-				  "tomorrow");
-
+	if ((status = mail_cap(req, res, c, in.email)) != 0)
+		return status;
 	if (tok_new(token) < 0 || tok_hash_hex(token, hash) < 0)
 		return app_internal_error(res);
 	buf_init(&mail, req->arena, 4096);
@@ -541,7 +509,7 @@ int waitlist_accept(struct http_req *req, struct http_res *res)
 		return app_internal_error(res);
 	if (strcmp(db_val(r, 0, OFFER_STATUS), "confirmed") == 0)
 		return accepted_answer(req, res, r, ticket);
-	perf_mail(&m, r);
+	waitlist_perf_mail(&m, r);
 	m.reservation_id = strtoll(db_val(r, 0, OFFER_RES_ID), NULL, 10);
 	m.name = db_val(r, 0, OFFER_NAME);
 	m.email = db_val(r, 0, OFFER_EMAIL);
@@ -626,207 +594,4 @@ int waitlist_admin_offer(struct http_req *req, struct http_res *res)
 		  "entry %s offered (reservation %s)", id,
 		  db_val(row, 0, ADMIN_OFFER_RESERVATION));
 	return entry_answer(req, res, o->status, id);
-}
-
-/* ---- messages rendered at the first claim ---------------------------- */
-
-bool waitlist_kind(const char *kind)
-{
-	return strcmp(kind, "waitlist_offer") == 0 ||
-	       strcmp(kind, "waitlist_closed") == 0;
-}
-
-/* The claimed row: its kind, the entry and (for an offer) the offer. */
-enum render_col {
-	RENDER_KIND = PERF_NCOLS,
-	RENDER_SECRET,
-	RENDER_NAME,
-	RENDER_EMAIL,
-	RENDER_LOCALE,
-	RENDER_ENTRY_SEATS,
-	RENDER_CLOSED_REASON,
-	RENDER_RES_ID,
-	RENDER_RES_LIVE,
-	RENDER_RES_SEATS,
-	RENDER_UNTIL
-};
-static const char SQL_RENDER[] =
-	"SELECT " PERF_COLUMNS ", o.kind, encode(o.secret, 'base64'),"
-	" e.name, o.recipient, e.locale, e.seats, coalesce(e.closed_reason, ''),"
-	" r.id, r.status = 'pending' AND r.expires_at > now(), r.seats,"
-	" to_char(r.expires_at AT TIME ZONE $2, 'HH24:MI')"
-	" FROM outbox o JOIN waitlist_entries e ON e.id = o.waitlist_entry_id"
-	" JOIN performances p ON p.id = e.performance_id" PERF_JOINS
-	" LEFT JOIN reservations r ON r.id = o.reservation_id"
-	" WHERE o.id = $1::bigint";
-
-/* The offer's token is known now: its hashes replace the placeholders,
- * and the secret goes (the body, which holds the token, is erased once
- * sent, like every message's). */
-static const char SQL_OFFER_TOKENS[] =
-	"UPDATE reservations SET confirm_token_hash = $2::bytea,"
-	" ticket_token_hash = $3::bytea WHERE id = $1::bigint";
-static const char SQL_FORGET_SECRET[] =
-	"UPDATE outbox SET secret = NULL WHERE id = $1::bigint";
-
-/* The token whose 32 bytes are the base64 (standard, padded, as
- * PostgreSQL's encode() writes it) secret s. 0, or -1. */
-static int secret_token(const char *s, char out[TOK_LEN + 1])
-{
-	unsigned char bin[32];
-	size_t n = 0;
-
-	if (sodium_base642bin(bin, sizeof(bin), s, strlen(s), "\n", &n, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    n != sizeof(bin) ||
-	    sodium_bin2base64(out, TOK_LEN + 1, bin, sizeof(bin),
-			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) ==
-		    NULL)
-		return -1;
-	sodium_memzero(bin, sizeof(bin));
-	return 0;
-}
-
-static int render_offer(struct db_conn *c, struct arena *a, const char *id,
-			PGresult *r, struct mails_booking *m, struct buf *out)
-{
-	char token[TOK_LEN + 1], ticket[TOK_LEN + 1];
-	char hash[TOK_HASH_HEX_LEN + 1], thash[TOK_HASH_HEX_LEN + 1];
-	const char *params[3];
-
-	if (db_null(r, 0, RENDER_RES_ID) ||
-	    strcmp(db_val(r, 0, RENDER_RES_LIVE), "t") != 0)
-		return 1;
-	if (db_null(r, 0, RENDER_SECRET) ||
-	    secret_token(db_val(r, 0, RENDER_SECRET), token) < 0 ||
-	    tok_derive_ticket(token, ticket) < 0 ||
-	    tok_hash_hex(token, hash) < 0 || tok_hash_hex(ticket, thash) < 0)
-		return -1;
-	params[0] = db_val(r, 0, RENDER_RES_ID);
-	params[1] = hash;
-	params[2] = thash;
-	if (db_exec(c, a, SQL_OFFER_TOKENS, 3, params, NULL) != DB_OK ||
-	    db_exec(c, a, SQL_FORGET_SECRET, 1, &id, NULL) != DB_OK)
-		return -1;
-	m->reservation_id = strtoll(db_val(r, 0, RENDER_RES_ID), NULL, 10);
-	m->seats = (int)strtol(db_val(r, 0, RENDER_RES_SEATS), NULL, 10);
-	return mails_waitlist_offer(a, m, token, db_val(r, 0, RENDER_UNTIL),
-				    out) < 0
-		       ? -1
-		       : 0;
-}
-
-int waitlist_render(struct db_conn *c, struct arena *a, const char *id,
-		    struct buf *out)
-{
-	const char *params[2] = {id, app.cfg.timezone};
-	struct mails_booking m;
-	PGresult *r;
-
-	if (db_exec(c, a, SQL_RENDER, 2, params, &r) != DB_OK ||
-	    PQntuples(r) == 0)
-		return -1;
-	perf_mail(&m, r);
-	m.name = db_val(r, 0, RENDER_NAME);
-	m.email = db_val(r, 0, RENDER_EMAIL);
-	m.locale = db_val(r, 0, RENDER_LOCALE);
-	m.seats = (int)strtol(db_val(r, 0, RENDER_ENTRY_SEATS), NULL, 10);
-	if (strcmp(db_val(r, 0, RENDER_KIND), "waitlist_offer") == 0)
-		return render_offer(c, a, id, r, &m, out);
-	return mails_waitlist_closed(
-		       a, &m,
-		       strcmp(db_val(r, 0, RENDER_CLOSED_REASON), "cancelled") ==
-			       0,
-		       db_val(r, 0, PERF_MESSAGE), db_val(r, 0, PERF_SLUG),
-		       out) < 0
-		       ? -1
-		       : 0;
-}
-
-/* ---- metrics --------------------------------------------------------- */
-
-enum { MET_WAITING, MET_ENTRIES, MET_OFFERS, MET_ACCEPTED, MET_EXPIRED };
-static const char SQL_METRICS[] =
-	"SELECT (SELECT count(*) FROM waitlist_entries WHERE state = 'waiting'),"
-	" (SELECT count(*) FROM waitlist_entries WHERE state <> 'unconfirmed'),"
-	" count(*), count(*) FILTER (WHERE confirmed_at IS NOT NULL),"
-	" count(*) FILTER (WHERE status = 'expired')"
-	" FROM reservations WHERE waitlist_entry_id IS NOT NULL";
-
-void waitlist_metrics(struct db_conn *c, struct arena *a, struct buf *out)
-{
-	PGresult *r;
-
-	if (db_query(c, a, SQL_METRICS, 0, NULL, &r) != DB_OK)
-		return;
-	buf_printf(out,
-		   "# HELP boxoffice_waitlist_waiting Waiting-list entries in "
-		   "line now.\n"
-		   "# TYPE boxoffice_waitlist_waiting gauge\n"
-		   "boxoffice_waitlist_waiting %s\n"
-		   "# HELP boxoffice_waitlist_entries_total Waiting-list entries "
-		   "confirmed, ever.\n"
-		   "# TYPE boxoffice_waitlist_entries_total counter\n"
-		   "boxoffice_waitlist_entries_total %s\n"
-		   "# HELP boxoffice_waitlist_offers_total Offers made, and what "
-		   "became of them.\n"
-		   "# TYPE boxoffice_waitlist_offers_total counter\n"
-		   "boxoffice_waitlist_offers_total{outcome=\"made\"} %s\n"
-		   "boxoffice_waitlist_offers_total{outcome=\"accepted\"} %s\n"
-		   "boxoffice_waitlist_offers_total{outcome=\"expired\"} %s\n",
-		   db_val(r, 0, MET_WAITING), db_val(r, 0, MET_ENTRIES),
-		   db_val(r, 0, MET_OFFERS), db_val(r, 0, MET_ACCEPTED),
-		   db_val(r, 0, MET_EXPIRED));
-}
-
-/* ---- housekeeping ---------------------------------------------------- */
-
-static const char SQL_SETTINGS[] =
-	"UPDATE waitlist_settings SET offer_minutes = $1::integer"
-	" WHERE offer_minutes <> $1::integer";
-
-/* Personal data of the lists of performances long past, with the
- * reservations' (app/housekeeping.c); the counts stay. */
-static const char SQL_PURGE[] =
-	"WITH e AS (UPDATE waitlist_entries SET name = '', email = '',"
-	"  client_net = NULL, purged_at = now(), updated_at = now()"
-	"  WHERE purged_at IS NULL AND performance_id IN (SELECT id"
-	"   FROM performances WHERE starts_at < now()"
-	"   - make_interval(days => $1::integer))"
-	"  RETURNING id)"
-	" UPDATE outbox SET recipient = '', body = NULL, secret = NULL"
-	" WHERE waitlist_entry_id IN (SELECT id FROM e)";
-
-enum { CLOSE_TOLD };
-static const char SQL_CLOSE_DUE[] = "SELECT waitlist_close_due()";
-
-static enum db_status close_tx(struct db_conn *c, struct arena *a, void *ctx)
-{
-	PGresult **r = ctx;
-
-	return db_exec(c, a, SQL_CLOSE_DUE, 0, NULL, r);
-}
-
-void waitlist_sweep(struct db_conn *c, struct arena *a)
-{
-	struct db_params p;
-	PGresult *r = NULL;
-
-	db_params_init(&p);
-	db_param_int(&p, app.cfg.offer_minutes);
-	if (db_exec(c, a, SQL_SETTINGS, p.n, p.v, NULL) != DB_OK)
-		log_event(LOG_WARN, NULL, "waitlist_settings",
-			  "BOXOFFICE_OFFER_MINUTES not written");
-	db_params_init(&p);
-	db_param_int(&p, app.cfg.purge_days);
-	if (db_exec(c, a, SQL_PURGE, p.n, p.v, NULL) != DB_OK)
-		log_event(LOG_WARN, NULL, "waitlist_purge",
-			  "waiting-list personal data not purged this round");
-	if (db_tx(c, a, close_tx, &r, NULL) == DB_OK && r != NULL &&
-	    strcmp(db_val(r, 0, CLOSE_TOLD), "0") != 0) {
-		log_event(LOG_INFO, NULL, "waitlist_closed",
-			  "%s waiting-list entries told their list closed",
-			  db_val(r, 0, CLOSE_TOLD));
-		outbox_kick();
-	}
 }
