@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { startStack } from '../http/stack.mjs';
 import { confirmToken, startSmtp } from '../http/smtp.mjs';
 import { book, makePerformance, post, visitor } from '../http/fixtures.mjs';
-import { checkPage, launch, newPage } from './browser.mjs';
+import { DESKTOP, checkPage, launch, newPage } from './browser.mjs';
 
 let stack;
 let smtp;
@@ -103,5 +103,26 @@ describe('the waiting list', () => {
     await page.waitForURL('**/t/**');
     await page.locator('h1').first().waitFor();
     await page.close();
+
+    // The admin sees the list on the performance's page: accepted, and
+    // a second party waiting, which the admin offers to by hand.
+    const email2 = visitor('wlb2');
+    const j = await post(stack, `/api/performances/${perf}/waitlist`, { name: 'Carlo Neri', email: email2, seats: 2 });
+    assert.equal(j.status, 201, j.text);
+    assert.equal((await post(stack, '/api/waitlist/confirm', { token: link((await smtp.waitFor(email2, 1))[0], 'waitlist').split('#')[1] })).status, 200);
+    const adm = await newPage(browser, { viewport: DESKTOP });
+    await adm.goto(`${stack.url}/manage/performances/${perf}`);
+    await adm.locator('#login-email').fill(stack.demo.admin.email);
+    await adm.locator('#login-password').fill(stack.demo.admin.password);
+    await adm.locator('#login-password').press('Enter');
+    await adm.locator('#waitlist tbody tr').first().waitFor();
+    const rows = await adm.locator('#waitlist tbody tr').allInnerTexts();
+    assert.equal(rows.length, 2);
+    assert.match(rows[0], /Carlo Neri[\s\S]*In attesa/);
+    assert.match(rows[1], /Bea Verdi[\s\S]*Accettata/);
+    await checkPage(adm, 'waitlist-admin', { ready: (p) => p.locator('#waitlist tbody tr').first().waitFor(), bothLangs: false });
+    await adm.locator('#waitlist tbody tr').first().getByRole('button', { name: /Offri/ }).click();
+    await adm.locator('.notice, [role="alert"], [role="status"]').filter({ hasText: /posti liberi|Offerta/ }).first().waitFor();
+    await adm.close();
   });
 });

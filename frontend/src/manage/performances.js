@@ -6,6 +6,7 @@ import { compactDateTime, dateTime, time } from '../lib/format.js';
 import { t } from '../lib/i18n.js';
 import { badge, errorText } from '../lib/layout.js';
 import { form, notice, table, twoStep } from './ui.js';
+import { waitlistSection } from './waitlist.js';
 
 const HALF_DAY = 12 * 3600 * 1000;
 
@@ -118,6 +119,7 @@ export async function performanceDetail(el, ctx) {
   ctx.title(`${p.show.title} ${compactDateTime(p.starts_at)}`);
   const status = h('div', { id: 'perf-status' });
   const bookings = h('section', { class: 'msection', 'aria-labelledby': 'bookings-title', id: 'bookings' });
+  const waitlist = h('section', { class: 'msection', 'aria-labelledby': 'waitlist-title', id: 'waitlist-section' });
 
   const settings = form({
     id: 'perf-form',
@@ -152,6 +154,7 @@ export async function performanceDetail(el, ctx) {
     }), ' ', p.show.published ? h('a', { href: `/shows/${p.show.slug}` }, t('p.public_page')) : null),
     status,
     bookings,
+    waitlist,
     h('section', { class: 'msection', 'aria-labelledby': 'settings-title' },
       h('h2', { id: 'settings-title' }, t('p.settings')),
       settings,
@@ -174,7 +177,7 @@ export async function performanceDetail(el, ctx) {
           ctx.go(`/manage/performances/${id}`, t('p.cancelled', { n: r.notified ?? 0 }));
         },
       })));
-  await reservations(bookings, ctx, p, status);
+  await Promise.all([reservations(bookings, ctx, p, status), waitlistSection(waitlist, ctx, p, status)]);
 }
 
 const RSTATUS = { pending: 'few_left', confirmed: 'available', cancelled: 'cancelled', expired: 'closed' };
