@@ -614,3 +614,22 @@ LANGUAGE sql STABLE AS $$
         'offers_made', coalesce(sum(offers), 0))
       FROM waitlist_entries WHERE performance_id = p_perf
 $$;
+
+-- What the door sees of the list (GET /api/performances/{id}/checkins):
+-- the counts, and the parties still in line or with an open offer, in
+-- order, with no email.
+CREATE FUNCTION waitlist_door(p_perf bigint) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object(
+        'counts', waitlist_counts(p_perf),
+        'entries', coalesce((SELECT json_agg(json_build_object(
+                'position', waitlist_position(e), 'name', e.name,
+                'seats', e.seats, 'min_seats', e.min_seats, 'state', e.state,
+                'offer_expires_at', (SELECT r.expires_at FROM reservations r
+                                      WHERE r.id = e.offer_reservation_id
+                                        AND e.state = 'offered'))
+                ORDER BY e.state <> 'waiting', e.confirmed_at, e.id)
+              FROM waitlist_entries e
+             WHERE e.performance_id = p_perf AND e.state IN ('waiting', 'offered')),
+            '[]'))
+$$;

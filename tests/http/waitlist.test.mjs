@@ -137,6 +137,14 @@ describe('the 10-seat scenario', () => {
     assert.deepEqual([w1.entry.position, w2.entry.position, w3.entry.position], [1, 2, 3]);
     assert.equal(w1.entry.state, 'waiting');
     assert.equal(w2.entry.min_seats, 2);
+    // The door sees the line (names and parties, no emails).
+    const staff = await login(stack.demo.staff);
+    const door = await as(staff, `/api/performances/${perf}/checkins`);
+    assert.equal(door.status, 200, door.text);
+    assert.deepEqual(door.body.waitlist.entries.map((e) => [e.position, e.seats, e.min_seats, e.state]),
+      [[1, 4, 4, 'waiting'], [2, 4, 2, 'waiting'], [3, 3, 3, 'waiting']]);
+    assert.equal(door.body.waitlist.counts.waiting_seats, 11);
+    assert.ok(!door.text.includes(w1.email));
     // Confirming twice: the same entry, the same place.
     const again = await post(stack, '/api/waitlist/confirm', { token: w2.token });
     assert.equal(again.status, 200);
@@ -213,6 +221,11 @@ describe('the 10-seat scenario', () => {
     assert.equal(list.body.counts.offers_made, 3);
     assert.equal(list.body.counts.accepted, 2);
     assert.equal(list.body.counts.expired, 1);
+
+    // The door's counts follow.
+    const doorAfter = await as(staff, `/api/performances/${perf}/checkins`);
+    assert.equal(doorAfter.body.waitlist.counts.accepted, 2);
+    assert.deepEqual(doorAfter.body.waitlist.entries, []);
 
     // The performance summary and the metrics count them too.
     const summary = await as(admin, `/admin/performances/${perf}`);
