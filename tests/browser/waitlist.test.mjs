@@ -125,4 +125,24 @@ describe('the waiting list', () => {
     await adm.locator('.notice, [role="alert"], [role="status"]').filter({ hasText: /posti liberi|Offerta/ }).first().waitFor();
     await adm.close();
   });
+
+  test('leaving from the link, after a question', async () => {
+    const perf = await makePerformance(stack, { capacity: 2, max: 2, startsIn: '8 days' });
+    await confirmedBooking(perf, 2);
+    const email = visitor('wll');
+    const j = await post(stack, `/api/performances/${perf}/waitlist`, { name: 'Dora Blu', email, seats: 2, locale: 'en' });
+    assert.equal(j.status, 201, j.text);
+    const page = await newPage(browser);
+    await page.goto(link((await smtp.waitFor(email, 1))[0], 'waitlist'));
+    await page.locator('#wl-position').waitFor();
+    assert.match(await page.locator('#wl-position').innerText(), /number 1 in line|1° in fila/);
+    await page.locator('#wl-leave').click();
+    await page.locator('#wl-leave-no').waitFor();
+    await checkPage(page, 'waitlist-leave-ask', { ready: (p) => p.locator('#wl-leave-no').waitFor(), shots: false });
+    await page.locator('#wl-leave-yes').click();
+    await page.locator('h1').filter({ hasText: /You left the waiting list|Hai lasciato la lista/ }).waitFor();
+    const state = await stack.psql(`SELECT state FROM waitlist_entries WHERE lower(email) = lower('${email}')`);
+    assert.equal(state, 'left');
+    await page.close();
+  });
 });

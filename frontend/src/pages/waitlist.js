@@ -29,6 +29,7 @@ let entry = null; // the entry, from confirm or leave
 let phase = 'working'; // working | entry | invalid | link_expired | error
 let error = null;
 let busy = false;
+let askingLeave = false;
 const values = { name: '', email: '', seats: '2', min: '' };
 let formError = null;
 let fieldErrors = {};
@@ -204,8 +205,17 @@ function entryView(main) {
       h('p', { class: 'actions' },
         h('button', { type: 'button', class: 'btn btn--secondary', id: 'wl-refresh', disabled: busy,
           onclick: () => call('/api/waitlist/confirm') }, t('wl.refresh')),
-        h('button', { type: 'button', class: 'btn btn--danger', id: 'wl-leave', disabled: busy,
-          onclick: () => call('/api/waitlist/leave') }, busy ? t('wl.leaving') : t('wl.leave')))),
+        askingLeave ? null : h('button', { type: 'button', class: 'btn btn--secondary', id: 'wl-leave', disabled: busy,
+          onclick: () => { askingLeave = true; app.redraw(); document.getElementById('wl-leave-no')?.focus(); } },
+        t('wl.leave'))),
+      askingLeave ? h('div', { class: 'confirm-box', role: 'group', 'aria-labelledby': 'wl-leave-question' },
+        h('p', { id: 'wl-leave-question' }, t(offered ? 'wl.leave_ask_offer' : 'wl.leave_ask')),
+        h('p', { class: 'actions' },
+          h('button', { type: 'button', class: 'btn btn--danger', id: 'wl-leave-yes', disabled: busy,
+            onclick: () => { askingLeave = false; call('/api/waitlist/leave'); } }, busy ? t('wl.leaving') : t('wl.leave_yes')),
+          h('button', { type: 'button', class: 'btn btn--secondary', id: 'wl-leave-no',
+            onclick: () => { askingLeave = false; app.redraw(); document.getElementById('wl-leave')?.focus(); } }, t('wl.leave_no'))))
+        : null),
     rules());
 }
 
