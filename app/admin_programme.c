@@ -82,6 +82,7 @@
 	" 'seats_taken', perf_seats_taken(p.id),"                            \
 	" 'availability', perf_availability(p),"                             \
 	" 'counts', " PERFORMANCE_COUNTS ","                                 \
+	" 'waitlist', waitlist_counts(p.id),"                                \
 	" 'created_at', p.created_at, 'updated_at', p.updated_at)"
 
 #define PERFORMANCE_FROM                                                    \

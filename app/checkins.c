@@ -51,6 +51,7 @@ static const char SQL_PERFORMANCE_CHECKINS[] =
 	"   (WHERE r.status = 'confirmed'),"
 	" 'arrived_reservations', count(r.id) FILTER"
 	"   (WHERE r.status = 'confirmed' AND r.seats_admitted > 0),"
+	" 'waitlist', waitlist_door(p.id),"
 	" 'reservations', coalesce(json_agg(json_build_object('id', r.id,"
 	"   'name', r.name, 'seats', r.seats, 'seats_admitted',"
 	"   r.seats_admitted, 'status', r.status) ORDER BY r.name, r.id)"

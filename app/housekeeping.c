@@ -6,6 +6,7 @@
 #include "housekeeping.h"
 
 #include "app.h"
+#include "waitlist_notices.h"
 
 #include "../lib/arena.h"
 #include "../lib/db.h"
@@ -35,11 +36,17 @@ static const char SQL_PURGE[] =
 	" SELECT (SELECT count(*) FROM r),"
 	"  (SELECT coalesce(string_agg(id::text, ',' ORDER BY id), '') FROM o)";
 
+/* Expired holds are marked one performance at a time, under its lock
+ * like every seat change: marking a hold expired frees its seats, and
+ * the same transaction offers them to the waiting list
+ * (sql/012_waitlist.sql). */
+enum { DUE_PERF };
+static const char SQL_DUE_PERFS[] =
+	"SELECT DISTINCT performance_id FROM reservations"
+	" WHERE status = 'pending' AND expires_at <= now() LIMIT 100";
+
 static const char SQL_EXPIRE_HOLDS[] =
-	"UPDATE reservations SET status = 'expired', updated_at = now()"
-	" WHERE id IN (SELECT id FROM reservations"
-	"  WHERE status = 'pending' AND expires_at <= now()"
-	"  LIMIT 500 FOR UPDATE SKIP LOCKED)";
+	"SELECT perf_expire_holds($1::bigint)";
 
 /* The client network of a reservation matters while its hold runs and
  * for the daily cap of its network (sql/008): kept a day, no longer. */
@@ -91,8 +98,26 @@ static void remind(struct db_conn *c, struct arena *a)
 static enum db_status expire_tx(struct db_conn *c, struct arena *a,
 				void *ctx)
 {
-	(void)ctx;
-	return db_exec(c, a, SQL_EXPIRE_HOLDS, 0, NULL, NULL);
+	const char *const *perf = ctx;
+
+	return db_exec(c, a, SQL_EXPIRE_HOLDS, 1, perf, NULL);
+}
+
+static void expire_holds(struct db_conn *c, struct arena *a)
+{
+	PGresult *r;
+
+	if (db_query(c, a, SQL_DUE_PERFS, 0, NULL, &r) != DB_OK)
+		return;
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *perf = db_val(r, i, DUE_PERF);
+		int64_t key = strtoll(perf, NULL, 10);
+
+		if (db_lock(c, a, key) != DB_OK)
+			return;
+		(void)db_tx(c, a, expire_tx, &perf, NULL);
+		db_unlock(c, a, key);
+	}
 }
 
 void housekeeping_mail_tag(char *tag, size_t n, const char *outbox_id)
@@ -193,7 +218,8 @@ void housekeeping_run(struct arena *a)
 
 	if (c == NULL)
 		return;
-	(void)db_tx(c, a, expire_tx, NULL, NULL);
+	expire_holds(c, a);
+	waitlist_sweep(c, a);
 	(void)db_exec(c, a, SQL_FORGET_NETWORKS, 0, NULL, NULL);
 	(void)db_exec(c, a, SQL_FORGET_CLIENTS, 0, NULL, NULL);
 	(void)db_exec(c, a, SQL_FORGET_LISTS, 0, NULL, NULL);

@@ -757,3 +757,187 @@ int mails_bookings(struct arena *a, const char *locale, const char *email,
 	m.html = htm.data;
 	return mail_render(out, &m);
 }
+
+/* ---- the waiting list ------------------------------------------------ */
+
+/* A message with words, an optional button and the footer, no
+ * attachment. to_name false for an unverified address. */
+static int simple(struct arena *a, const struct mails_booking *b, bool it,
+		  const char *subject, const char *const *paras, size_t n,
+		  const char *url, const char *button, bool to_name,
+		  bool site, struct buf *out)
+{
+	struct buf text, htm;
+	struct mail_msg m;
+
+	if (subject == NULL || url == NULL)
+		return -1;
+	buf_init(&text, a, 1024);
+	buf_init(&htm, a, 2048);
+	html_open(&htm, it ? "it" : "en", subject);
+	for (size_t i = 0; i < n; i++) {
+		if (paras[i] == NULL)
+			return -1;
+		if (*paras[i] == '\0')
+			continue;
+		buf_printf(&text, "%s\n\n", paras[i]);
+		html_para(&htm, paras[i]);
+	}
+	buf_printf(&text, "%s\n%s\n", button, url);
+	html_link(&htm, url, button);
+	footer(a, &text, &htm, b, it, site);
+	buf_puts(&htm, "</body></html>\n");
+	if (text.failed || htm.failed)
+		return -1;
+	envelope(&m, b);
+	if (!to_name)
+		m.to_name = NULL;
+	m.subject = subject;
+	m.text = text.data;
+	m.html = htm.data;
+	return mail_render(out, &m);
+}
+
+int mails_waitlist_confirm(struct arena *a, const struct mails_booking *b,
+			   const char *token, int hold_minutes, int min_seats,
+			   struct buf *out)
+{
+	bool it = strcmp(b->locale, "en") != 0;
+	const char *when = mails_date(a, b->locale, b->local_start);
+	const char *seats = seats_text(a, it, b->seats);
+	const char *least = min_seats < b->seats
+				    ? arena_printf(a, it ? " (o almeno %d)"
+							 : " (or at least %d)",
+						   min_seats)
+				    : "";
+	const char *p[4];
+
+	if (when == NULL || seats == NULL || least == NULL)
+		return -1;
+	if (it) {
+		p[0] = "Buongiorno,";
+		p[1] = arena_printf(a, "è stato chiesto di mettere questo "
+				       "indirizzo in lista d'attesa per %s%s "
+				       "per «%s», %s, %s.", seats, least,
+				    b->show_title, when, b->venue_name);
+		p[2] = arena_printf(a, "Per entrare in lista apri questo link "
+				       "entro %d minuti: conta l'ordine delle "
+				       "conferme. Se tornano posti, te li "
+				       "offriamo per email.", hold_minutes);
+		p[3] = "Se non sei stato tu, ignora questo messaggio.";
+		return simple(a, b, it,
+			      arena_printf(a, "Conferma la lista d'attesa: %s",
+					   b->show_title),
+			      p, 4,
+			      arena_printf(a, "%s/waitlist#%s",
+					   app.cfg.public_url, token),
+			      "Entra in lista d'attesa", false, false, out);
+	}
+	p[0] = "Hello,";
+	p[1] = arena_printf(a, "this address was put on the waiting list for "
+			       "%s%s for \"%s\", %s, %s.", seats, least,
+			    b->show_title, when, b->venue_name);
+	p[2] = arena_printf(a, "To join the list, open this link within %d "
+			       "minutes: the order of confirmation counts. If "
+			       "seats come back, we offer them by email.",
+			    hold_minutes);
+	p[3] = "If this was not you, ignore this message.";
+	return simple(a, b, it,
+		      arena_printf(a, "Confirm the waiting list: %s",
+				   b->show_title),
+		      p, 4,
+		      arena_printf(a, "%s/waitlist#%s", app.cfg.public_url,
+				   token),
+		      "Join the waiting list", false, false, out);
+}
+
+int mails_waitlist_offer(struct arena *a, const struct mails_booking *b,
+			 const char *token, const char *until,
+			 struct buf *out)
+{
+	bool it = strcmp(b->locale, "en") != 0;
+	const char *when = mails_date(a, b->locale, b->local_start);
+	const char *seats = seats_text(a, it, b->seats);
+	const char *url = arena_printf(a, "%s/offer#%s", app.cfg.public_url,
+				       token);
+	const char *p[3];
+
+	if (when == NULL || seats == NULL)
+		return -1;
+	if (it) {
+		p[0] = arena_printf(a, "Buongiorno %s,", b->name);
+		p[1] = arena_printf(a, "sono tornati dei posti per «%s», %s, "
+				       "%s: teniamo %s per te fino alle %s.",
+				    b->show_title, when, b->venue_name, seats,
+				    until);
+		p[2] = "Per prenderli basta un clic sul link: ricevi subito il "
+		       "biglietto. Se non ti servono più, non fare nulla: "
+		       "alla scadenza passano al prossimo in lista.";
+		return simple(a, b, it,
+			      arena_printf(a, "Posti per te: %s",
+					   b->show_title),
+			      p, 3, url, "Prendi i posti", true, true, out);
+	}
+	p[0] = arena_printf(a, "Hello %s,", b->name);
+	p[1] = arena_printf(a, "seats came back for \"%s\", %s, %s: we are "
+			       "holding %s for you until %s.",
+			    b->show_title, when, b->venue_name, seats, until);
+	p[2] = "One click on the link takes them, and the ticket comes at "
+	       "once. If you no longer need them, do nothing: when the time "
+	       "is up they go to the next in line.";
+	return simple(a, b, it,
+		      arena_printf(a, "Seats for you: %s", b->show_title), p,
+		      3, url, "Take the seats", true, true, out);
+}
+
+int mails_waitlist_closed(struct arena *a, const struct mails_booking *b,
+			  bool cancelled, const char *message,
+			  const char *show_slug, struct buf *out)
+{
+	bool it = strcmp(b->locale, "en") != 0;
+	const char *when = mails_date(a, b->locale, b->local_start);
+	const char *p[4];
+
+	if (when == NULL)
+		return -1;
+	p[0] = arena_printf(a, it ? "Buongiorno %s," : "Hello %s,", b->name);
+	p[2] = cancelled && message != NULL ? message : "";
+	if (cancelled) {
+		p[1] = arena_printf(a, it ? "il teatro ha annullato la "
+					    "rappresentazione di «%s» di %s, "
+					    "%s: la lista d'attesa è chiusa."
+					  : "the theatre has cancelled the "
+					    "performance of \"%s\" on %s, %s: "
+					    "the waiting list is closed.",
+				    b->show_title, when, b->venue_name);
+		p[3] = it ? "Ci scusiamo per il disagio. Speriamo di vederti a "
+			    "un'altra rappresentazione."
+			  : "We are sorry for the trouble, and hope to see you "
+			    "at another performance.";
+	} else {
+		p[1] = arena_printf(a, it ? "la lista d'attesa per «%s», %s, "
+					    "è chiusa: non sono tornati posti "
+					    "per te."
+					  : "the waiting list for \"%s\", %s, "
+					    "is closed: no seats came back for "
+					    "you.",
+				    b->show_title, when);
+		p[3] = it ? "Grazie di aver aspettato. Speriamo di vederti a "
+			    "un'altra rappresentazione."
+			  : "Thank you for waiting. We hope to see you at "
+			    "another performance.";
+	}
+	return simple(a, b, it,
+		      arena_printf(a, it ? (cancelled ? "Spettacolo annullato: %s"
+						      : "Lista d'attesa chiusa: %s")
+					 : (cancelled ? "Performance cancelled: %s"
+						      : "Waiting list closed: %s"),
+				   b->show_title),
+		      p, 4,
+		      cancelled ? arena_printf(a, "%s/", app.cfg.public_url)
+				: arena_printf(a, "%s/shows/%s",
+					       app.cfg.public_url, show_slug),
+		      it ? (cancelled ? "Vedi il programma" : "Vedi lo spettacolo")
+			 : (cancelled ? "See the programme" : "See the show"),
+		      true, true, out);
+}

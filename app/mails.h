@@ -114,4 +114,29 @@ int mails_bookings(struct arena *a, const char *locale, const char *email,
 		   const struct mails_listed *items, size_t n,
 		   struct buf *out);
 
+/*
+ * The waiting list's messages (app/waitlist.c). b->seats is the party
+ * size asked for (confirm, closed) or offered (offer).
+ *
+ * The confirmation of a new entry goes to an unverified address, so,
+ * like mails_confirm, it quotes nothing the visitor typed; its only link
+ * is /waitlist#<token>. min_seats < b->seats says "or at least".
+ */
+int mails_waitlist_confirm(struct arena *a, const struct mails_booking *b,
+			   const char *token, int hold_minutes, int min_seats,
+			   struct buf *out);
+
+/* The offer: seats held until `until` (local "HH:MI", and the date in
+ * b->local_start's day), one-click link /offer#<token>. */
+int mails_waitlist_offer(struct arena *a, const struct mails_booking *b,
+			 const char *token, const char *until,
+			 struct buf *out);
+
+/* The list is closed: cancelled (the theatre's apology and message) or
+ * closed (booking closed or the performance began: no seats came back).
+ * No token. */
+int mails_waitlist_closed(struct arena *a, const struct mails_booking *b,
+			  bool cancelled, const char *message,
+			  const char *show_slug, struct buf *out);
+
 #endif

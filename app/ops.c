@@ -8,6 +8,7 @@
 #include "ops.h"
 
 #include "app.h"
+#include "waitlist_notices.h"
 #include "request.h"
 
 #include "../lib/arena.h"
@@ -92,6 +93,7 @@ int ops_metrics(struct http_req *req, struct http_res *res)
 			   db_val(r, 0, GAUGE_OUTBOX_FAILED),
 			   db_val(r, 0, GAUGE_HOLDS),
 			   db_val(r, 0, GAUGE_HOLD_SEATS));
+		waitlist_metrics(c, req->arena, &res->body);
 	}
 	buf_printf(&res->body,
 		   "# HELP boxoffice_database_up Whether PostgreSQL answered "

@@ -8,6 +8,7 @@
 #include "housekeeping.h"
 #include "notices.h"
 #include "ops.h"
+#include "waitlist_notices.h"
 
 #include "../lib/arena.h"
 #include "../lib/buf.h"
@@ -60,6 +61,11 @@ static const char SQL_FAILED[] =
 	" next_attempt_at = now() + make_interval(secs => $3::integer),"
 	" failed_at = CASE WHEN attempts + 1 >= $4::integer THEN now() END"
 	" WHERE id = $1::bigint";
+
+/* Nothing to send any more: done, with no delivery and no body. */
+static const char SQL_SKIPPED[] =
+	"UPDATE outbox SET sent_at = now(), body = NULL, secret = NULL,"
+	" last_error = 'skipped' WHERE id = $1::bigint";
 
 /* A theatre message, rendered at its first claim (app/notices.c): kept
  * in its row so every attempt sends the same bytes. */
@@ -142,28 +148,32 @@ static void failed(struct db_conn *c, struct arena *a, const char *id,
 }
 
 /* The body of the claimed row r: as stored, or rendered now and stored
- * for a theatre message queued without one. NULL when there is none
- * (*obsolete: because the message is no longer due). */
+ * for a theatre, reminder or waiting-list message queued without one.
+ * NULL when there is none; then *skip says whether there is nothing to
+ * send any more (a reminder no longer due, a waiting-list offer that ended
+ * before its message went out). */
 static const char *claimed_body(struct db_conn *c, struct arena *a,
 				PGresult *r, const char *id, const char *kind,
-				bool *obsolete)
+				bool *skip)
 {
 	const char *params[2] = {id, NULL};
 	struct buf b;
 	int rc;
 
-	*obsolete = false;
+	*skip = false;
 	if (!db_null(r, 0, CLAIM_BODY))
 		return db_val(r, 0, CLAIM_BODY);
-	if (!notices_kind(kind))
-		return NULL;
 	buf_init(&b, a, 16384);
-	rc = notices_render(c, a, id, &b);
-	if (rc == NOTICES_OBSOLETE) {
-		*obsolete = true;
+	if (notices_kind(kind))
+		rc = notices_render(c, a, id, &b);
+	else if (waitlist_kind(kind))
+		rc = waitlist_render(c, a, id, &b);
+	else
 		return NULL;
-	}
-	if (rc < 0 || b.failed)
+	/* NOTICES_OBSOLETE and the waiting list's 1 alike. */
+	if (rc == 1)
+		*skip = true;
+	if (rc != 0 || b.failed)
 		return NULL;
 	params[1] = b.data;
 	if (db_exec(c, a, SQL_RENDERED, 2, params, NULL) != DB_OK)
@@ -177,8 +187,8 @@ static int deliver_one(struct arena *a)
 	struct db_conn *c = db_acquire_for(app.pool, a, 2000);
 	const char *id, *kind, *body;
 	char err[256] = "";
-	bool obsolete = false;
 	PGresult *r;
+	bool skip;
 	int attempts;
 
 	if (c == NULL || db_command(c, "BEGIN") != DB_OK)
@@ -194,13 +204,19 @@ static int deliver_one(struct arena *a)
 	id = db_val(r, 0, CLAIM_ID);
 	kind = db_val(r, 0, CLAIM_KIND);
 	attempts = (int)strtol(db_val(r, 0, CLAIM_ATTEMPTS), NULL, 10);
-	body = claimed_body(c, a, r, id, kind, &obsolete);
-	if (obsolete) {
+	body = claimed_body(c, a, r, id, kind, &skip);
+	if (skip) {
 		const char *params[1] = {id};
+		bool offer = waitlist_kind(kind);
 
-		if (db_exec(c, a, SQL_OBSOLETE, 1, params, NULL) == DB_OK)
-			log_event(LOG_INFO, NULL, "mail_dropped",
-				  "message %s (%s) no longer due", id, kind);
+		if (db_exec(c, a, offer ? SQL_SKIPPED : SQL_OBSOLETE, 1, params,
+			    NULL) != DB_OK)
+			log_event(LOG_ERROR, NULL, "outbox_mark_failed",
+				  "message %s: could not mark it skipped", id);
+		else
+			log_event(LOG_INFO, NULL, "mail_skipped",
+				  "message %s (%s): nothing to send any more",
+				  id, kind);
 	} else if (body == NULL) {
 		snprintf(err, sizeof(err), "no body");
 		failed(c, a, id, kind, attempts, err);

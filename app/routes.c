@@ -13,6 +13,7 @@
 #include "ops.h"
 #include "health.h"
 #include "shows.h"
+#include "waitlist.h"
 
 #include <string.h>
 
@@ -45,6 +46,11 @@ const struct route app_routes[] = {
 	{HTTP_POST, "/api/reservations/seats", bookings_seats, ACCESS_PUBLIC},
 	{HTTP_POST, "/api/reservations/resend", bookings_resend, ACCESS_PUBLIC},
 	{HTTP_POST, "/api/bookings/lookup", bookings_lookup, ACCESS_PUBLIC},
+	{HTTP_POST, "/api/performances/{id}/waitlist", waitlist_join,
+	 ACCESS_PUBLIC},
+	{HTTP_POST, "/api/waitlist/confirm", waitlist_confirm, ACCESS_PUBLIC},
+	{HTTP_POST, "/api/waitlist/leave", waitlist_leave, ACCESS_PUBLIC},
+	{HTTP_POST, "/api/waitlist/accept", waitlist_accept, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/tickets/{token}", bookings_ticket, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/tickets/{token}/qr.svg", bookings_qr_svg, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/tickets/{token}/qr.png", bookings_qr_png, ACCESS_PUBLIC},
@@ -93,6 +99,10 @@ const struct route app_routes[] = {
 	 admin_performances_cancel, ACCESS_ADMIN},
 	{HTTP_GET, "/admin/performances/{id}/reservations",
 	 admin_reservations_list, ACCESS_ADMIN},
+	{HTTP_GET, "/admin/performances/{id}/waitlist", waitlist_admin_list,
+	 ACCESS_ADMIN},
+	{HTTP_POST, "/admin/waitlist/{id}/offer", waitlist_admin_offer,
+	 ACCESS_ADMIN},
 	{HTTP_POST, "/admin/reservations/{id}/status",
 	 admin_reservations_status, ACCESS_ADMIN},
 	{HTTP_POST, "/admin/checkins/{id}/undo", admin_checkins_undo,

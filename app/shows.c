@@ -135,8 +135,10 @@ int shows_site(struct http_req *req, struct http_res *res)
 {
 	(void)req;
 	buf_printf(&res->body,
-		   "{\"site\":{\"purge_days\":%d,\"hold_minutes\":%d}}",
-		   app.cfg.purge_days, app.cfg.hold_minutes);
+		   "{\"site\":{\"purge_days\":%d,\"hold_minutes\":%d,"
+		   "\"offer_minutes\":%d}}",
+		   app.cfg.purge_days, app.cfg.hold_minutes,
+		   app.cfg.offer_minutes);
 	http_res_header(res, "Cache-Control", "public, max-age=1");
 	return 200;
 }

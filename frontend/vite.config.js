@@ -31,6 +31,8 @@ export default defineConfig({
         show: page('show.html'),
         book: page('book.html'),
         confirm: page('confirm.html'),
+        waitlist: page('waitlist.html'),
+        offer: page('offer.html'),
         ticket: page('ticket.html'),
         privacy: page('privacy.html'),
         bookings: page('bookings.html'),

@@ -121,6 +121,8 @@ int cfg_load(struct cfg *c, cfg_getter get, char *err, size_t errlen)
 		&c->hold_minutes, err, errlen) < 0 ||
 	    num(get, "BOXOFFICE_BOOKING_BATCH", 32, 1, 256,
 		&c->booking_batch, err, errlen) < 0 ||
+	    num(get, "BOXOFFICE_OFFER_MINUTES", 30, 1, 7 * 24 * 60,
+		&c->offer_minutes, err, errlen) < 0 ||
 	    num(get, "BOXOFFICE_PURGE_DAYS", 180, 1, 36500, &c->purge_days,
 		err, errlen) < 0 ||
 	    num(get, "BOXOFFICE_SWEEP_SECONDS", 30, 1, 3600, &c->sweep_s, err,

@@ -24,6 +24,7 @@ struct cfg {
 	bool smtp_starttls;
 	int hold_minutes;
 	int booking_batch;		/* bookings of a performance per transaction */
+	int offer_minutes;		/* a waiting-list offer is held */
 	int mail_retry_s;		/* first retry delay; doubles */
 	const char *timezone;		/* the theatre's, for dates in mail */
 	const char *sql_dir;

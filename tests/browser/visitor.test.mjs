@@ -448,8 +448,11 @@ describe('friendly pages for bad links and closed performances', () => {
     assert.match(await badge(cancelled).innerText(), /Annullato/);
     assert.match(await badge(few).innerText(), /Ultimi posti/);
     for (const id of [soldOut, closed, cancelled]) {
-      assert.equal(await page.locator(`#perf-${id} a`).count(), 0, 'no booking link');
+      assert.equal(await page.locator(`#perf-${id} a[href^="/book/"]`).count(), 0, 'no booking link');
     }
+    // Sold out offers the waiting list instead (issue 15); the others nothing.
+    assert.equal(await page.locator(`#perf-${soldOut} a`).getAttribute('href'), `/waitlist/${soldOut}`);
+    for (const id of [closed, cancelled]) assert.equal(await page.locator(`#perf-${id} a`).count(), 0);
     await checkPage(page, 'show-states', { shots: false });
 
     for (const [id, text] of [[soldOut, 'esaurita'], [closed, 'chiuse'], [cancelled, 'annullata']]) {

@@ -348,6 +348,6 @@ describe('the privacy page\'s facts', () => {
   test('GET /api/site says what the configuration does', async () => {
     const r = await api(stack, '/api/site');
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body, { site: { purge_days: 180, hold_minutes: 30 } });
+    assert.deepEqual(r.body, { site: { purge_days: 180, hold_minutes: 30, offer_minutes: 30 } });
   });
 });

@@ -30,6 +30,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.pool_size, 8);
 	assert_int_equal(c.threads, 16);
 	assert_int_equal(c.hold_minutes, 30);
+	assert_int_equal(c.offer_minutes, 30);
 	assert_int_equal(c.smtp_port, 25);
 	assert_false(c.smtp_starttls);
 	assert_string_equal(c.mail_backend, "smtp");
@@ -54,6 +55,7 @@ static void test_overrides(void **state)
 		"BOXOFFICE_POOL_SIZE", "3",
 		"BOXOFFICE_THREADS", "64",
 		"BOXOFFICE_HOLD_MINUTES", "1",
+		"BOXOFFICE_OFFER_MINUTES", "45",
 		"BOXOFFICE_SMTP_STARTTLS", "on",
 		"BOXOFFICE_MAIL_BACKEND", "file",
 		"BOXOFFICE_PUBLIC_URL", "https://tickets.example.org",
@@ -72,6 +74,7 @@ static void test_overrides(void **state)
 	assert_int_equal(c.pool_size, 3);
 	assert_int_equal(c.threads, 64);
 	assert_int_equal(c.hold_minutes, 1);
+	assert_int_equal(c.offer_minutes, 45);
 	assert_true(c.smtp_starttls);
 	assert_string_equal(c.mail_backend, "file");
 	assert_int_equal(c.pending_net_seats, 1000);
@@ -94,6 +97,8 @@ static void test_rejects(void **state)
 		{"BOXOFFICE_THREADS", "99999999999", "BOXOFFICE_THREADS"},
 		{"BOXOFFICE_SMTP_PORT", "70000", "BOXOFFICE_SMTP_PORT"},
 		{"BOXOFFICE_HOLD_MINUTES", "0", "BOXOFFICE_HOLD_MINUTES"},
+		{"BOXOFFICE_OFFER_MINUTES", "0", "BOXOFFICE_OFFER_MINUTES"},
+		{"BOXOFFICE_OFFER_MINUTES", "10081", "BOXOFFICE_OFFER_MINUTES"},
 		{"BOXOFFICE_SMTP_STARTTLS", "maybe", "BOXOFFICE_SMTP_STARTTLS"},
 		{"BOXOFFICE_MAIL_BACKEND", "carrier-pigeon", "BOXOFFICE_MAIL_BACKEND"},
 		{"BOXOFFICE_PUBLIC_URL", "ftp://x", "BOXOFFICE_PUBLIC_URL"},

@@ -8,6 +8,7 @@ import { compactDateTime, dateTime, time } from '../lib/format.js';
 import { t } from '../lib/i18n.js';
 import { badge, errorText } from '../lib/layout.js';
 import { form, notice, table, twoStep } from './ui.js';
+import { waitlistSection } from './waitlist.js';
 
 const HALF_DAY = 12 * 3600 * 1000;
 
@@ -120,6 +121,7 @@ export async function performanceDetail(el, ctx) {
   ctx.title(`${p.show.title} ${compactDateTime(p.starts_at)}`);
   const status = h('div', { id: 'perf-status' });
   const bookings = h('section', { class: 'msection', 'aria-labelledby': 'bookings-title', id: 'bookings' });
+  const waitlist = h('section', { class: 'msection', 'aria-labelledby': 'waitlist-title', id: 'waitlist-section' });
 
   const settings = form({
     id: 'perf-form',
@@ -156,6 +158,7 @@ export async function performanceDetail(el, ctx) {
     bookings,
     cancelled ? null : boxOffice(ctx, p),
     cancelled ? null : doorSetting(ctx, p),
+    waitlist,
     h('section', { class: 'msection', 'aria-labelledby': 'settings-title' },
       h('h2', { id: 'settings-title' }, t('p.settings')),
       settings,
@@ -178,7 +181,7 @@ export async function performanceDetail(el, ctx) {
           ctx.go(`/manage/performances/${id}`, t('p.cancelled', { n: r.notified ?? 0 }));
         },
       })));
-  await reservations(bookings, ctx, p, status);
+  await Promise.all([reservations(bookings, ctx, p, status), waitlistSection(waitlist, ctx, p, status)]);
 }
 
 const RSTATUS = { pending: 'few_left', confirmed: 'available', cancelled: 'cancelled', expired: 'closed' };

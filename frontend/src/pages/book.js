@@ -7,6 +7,7 @@
 // that is announced (role=alert) and focused.
 import '../styles/base.css';
 import '../strings/public.js';
+import '../strings/waitlist.js';
 import { api } from '../lib/api.js';
 import { focus, h, icon, replace } from '../lib/dom.js';
 import { time } from '../lib/format.js';
@@ -124,7 +125,7 @@ function render(main) {
       h('div', {},
         h('h1', { id: 'book-title' }, t('book.heading')),
         perfSummary(perf, perf.show)),
-      bookable(state) ? form() : closedNote(state)));
+      bookable(state) ? h('div', {}, form(), waitlistNote(state)) : closedNote(state)));
   showErrors(false);
 }
 
@@ -134,7 +135,18 @@ function closedNote(state) {
     // The booking closed between loading the page and sending the form.
     formError ? h('p', { class: 'alert', role: 'alert' }, formError) : null,
     h('p', { class: 'alert alert--info', role: 'status' }, t(key)),
+    state === 'sold_out'
+      ? h('p', {}, t('wl.sold_out_hint'), ' ',
+        h('a', { class: 'btn', id: 'waitlist-link', href: `/waitlist/${id}` }, t('wl.join')))
+      : null,
     h('p', {}, h('a', { class: 'btn btn--secondary', href: `/shows/${perf.show.slug}` }, t('book.other_dates'))));
+}
+
+// Fewer seats left than the party needs: the waiting list.
+function waitlistNote(state) {
+  if (state !== 'few_left') return null;
+  return h('p', { class: 'muted small' }, t('wl.few_hint'), ' ',
+    h('a', { id: 'waitlist-link', href: `/waitlist/${id}` }, t('wl.join')));
 }
 
 function maxSeats() {

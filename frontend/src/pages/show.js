@@ -2,6 +2,7 @@
 // availability (GET /api/shows/{slug}, polled while the page is visible).
 import '../styles/base.css';
 import '../strings/public.js';
+import '../strings/waitlist.js';
 import { api } from '../lib/api.js';
 import { h, replace } from '../lib/dom.js';
 import { dateTime, time } from '../lib/format.js';
@@ -79,7 +80,15 @@ function perfItem(p) {
       ? h('div', { class: 'perf__action' },
         h('a', { class: 'btn', href: `/book/${p.id}`, 'data-key': `book-${p.id}`, 'aria-label': t('show.book_label', { date: when }) },
           t('show.book')))
-      : null);
+      : waitlistAction(p, state, when));
+}
+
+// Sold out is not the end: the waiting list (pages/waitlist.js).
+function waitlistAction(p, state, when) {
+  if (state !== 'sold_out') return null;
+  return h('div', { class: 'perf__action' },
+    h('a', { class: 'btn btn--secondary', href: `/waitlist/${p.id}`, 'data-key': `wait-${p.id}`,
+      'aria-label': t('wl.join_label', { date: when }) }, t('wl.join_short')));
 }
 
 /** Refresh only the list, keeping the keyboard focus where it was. */
