@@ -93,10 +93,10 @@ static const char SQL_RES_INFO[] =
 
 /* The abuse caps, decided under the locks of the client network and the
  * email before the seat transaction (sql/014_caps_locks.sql). */
-enum { CAPS_RESULT };
+enum { CAPS_RESULT, CAPS_PENDING };
 static const char SQL_BOOK_CAPS[] =
-	"SELECT book_caps($1::bigint, $2::integer, $3,"
-	" $4, $5::integer, $6::integer, $7::integer, $8::integer, $9::integer)";
+	"SELECT o_result, o_pending FROM book_caps($1::bigint, $2::integer,"
+	" $3, $4, $5::integer, $6::integer, $7::integer, $8::integer)";
 
 enum { CONFIRM_RESULT, CONFIRM_RESERVATION_ID, CONFIRM_SEATS_AVAILABLE };
 static const char SQL_CONFIRM[] =
@@ -250,6 +250,10 @@ static const struct outcome book_outcomes[] = {
 	 NULL, "seats_available"},
 	{"too_many_seats", 422, "validation_failed",
 	 "some fields are not valid", "{\"seats\":\"too_many\"}", NULL},
+	{"already_pending", 409, "already_pending",
+	 "this address already holds seats for this performance: open the "
+	 "link in the email we sent (or ask for it again) to confirm them",
+	 NULL, "pending"},
 	{"too_many_pending", 429, "too_many_pending",
 	 "too many unconfirmed bookings: please confirm the bookings already "
 	 "made (open the link in their emails) before booking more",
@@ -358,7 +362,6 @@ static int book_caps(struct http_req *req, struct http_res *res,
 	db_param(&p, app_client_net(req));
 	db_param_int(&p, app.cfg.pending_net_seats);
 	db_param_int(&p, app.cfg.pending_net_percent);
-	db_param_int(&p, app.cfg.pending_email_seats);
 	db_param_int(&p, app.cfg.mail_per_day);
 	db_param_int(&p, app.cfg.pending_net_day);
 	if (p.failed)
@@ -372,7 +375,8 @@ static int book_caps(struct http_req *req, struct http_res *res,
 	if (PQntuples(r) != 1)
 		return app_internal_error(res);
 	return app_outcome(res, OUTCOMES(book_outcomes),
-			   db_val(r, 0, CAPS_RESULT), NULL, &o);
+			   db_val(r, 0, CAPS_RESULT), db_val(r, 0, CAPS_PENDING),
+			   &o);
 }
 
 /* The booking as book_batch() takes it (sql/015_book_batch.sql); NULL

@@ -62,8 +62,6 @@ static int abuse(cfg_getter get, struct cfg *c, char *err, size_t errlen)
 		   &c->pending_net_seats, err, errlen) < 0 ||
 	       num(get, "BOXOFFICE_PENDING_PERCENT_PER_NETWORK", 25, 1, 100,
 		   &c->pending_net_percent, err, errlen) < 0 ||
-	       num(get, "BOXOFFICE_PENDING_SEATS_PER_EMAIL", 12, 1, 100000,
-		   &c->pending_email_seats, err, errlen) < 0 ||
 	       num(get, "BOXOFFICE_PENDING_BOOKINGS_PER_NETWORK_DAY", 100, 1,
 		   10000000, &c->pending_net_day, err, errlen) < 0 ||
 	       num(get, "BOXOFFICE_MAIL_PER_RECIPIENT_DAY", 5, 1, 100000,

@@ -38,7 +38,6 @@ struct cfg {
 	/* Abuse caps (docs/OPERATIONS.md, "Hostile visitors"). */
 	int pending_net_seats;		/* pending seats of one network, per show */
 	int pending_net_percent;	/* ... and at most this % of the house */
-	int pending_email_seats;	/* pending seats of one email, per show */
 	int pending_net_day;		/* unconfirmed bookings of a network a day */
 	int mail_per_day;		/* confirmation messages to one address */
 	int login_failures;		/* per (account, network) before a delay */

@@ -33,30 +33,52 @@
 -- The seat transaction, book(), now reads only its performance's row, as
 -- in 006.
 
--- p_*: the caps of 008 (see its book()).
--- Returns ok | too_many_pending | too_many_messages; "ok" also when the
---   booking will fail for another reason (no such performance, closed, no
---   seats): book() gives that answer, which tells the visitor more.
+-- p_*: the caps of 008 (see its book()), less the pending seats of one
+--   email: an address now holds at most one pending booking per
+--   performance (already_pending, below), which is at most
+--   max_seats_per_reservation seats.
+-- o_result: ok | already_pending | too_many_pending | too_many_messages;
+--   "ok" also when the booking will fail for another reason (no such
+--   performance, closed, no seats): book() gives that answer, which tells
+--   the visitor more.
+-- o_pending: with already_pending, {"expires_at", "seats"} of the hold the
+--   address has: booking again while it waits for its link holds nothing
+--   more and sends nothing; the visitor is pointed at the first message
+--   (and its resend).
 -- Either way it returns holding its locks (one without a network).
 CREATE FUNCTION book_caps(p_perf bigint, p_seats integer, p_email text,
                           p_client_net text, p_net_seats integer,
-                          p_net_percent integer, p_email_seats integer,
-                          p_mail_day integer, p_net_day integer)
-RETURNS text LANGUAGE plpgsql VOLATILE AS $$
+                          p_net_percent integer,
+                          p_mail_day integer, p_net_day integer,
+                          OUT o_result text, OUT o_pending text)
+LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     p performances;
     net_cap integer;
     held integer;
 BEGIN
+    o_result := 'ok';
     IF p_client_net IS NOT NULL THEN
         PERFORM pg_advisory_lock(1, hashtext(p_client_net));
     END IF;
     PERFORM pg_advisory_lock(2, hashtext(lower(p_email)));
 
     SELECT * INTO p FROM performances WHERE id = p_perf;
-    IF NOT FOUND OR p_seats > p.max_seats_per_reservation
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    SELECT json_build_object('expires_at', r.expires_at, 'seats', r.seats)::text
+      INTO o_pending FROM reservations r
+     WHERE r.performance_id = p_perf AND lower(r.email) = lower(p_email)
+       AND r.status = 'pending' AND r.expires_at > now()
+     ORDER BY r.expires_at DESC LIMIT 1;
+    IF o_pending IS NOT NULL THEN
+        o_result := 'already_pending';
+        RETURN;
+    END IF;
+    IF p_seats > p.max_seats_per_reservation
        OR p_seats > perf_seats_available(p) THEN
-        RETURN 'ok';
+        RETURN;
     END IF;
 
     IF p_client_net IS NOT NULL THEN
@@ -68,29 +90,24 @@ BEGIN
          WHERE performance_id = p_perf AND client_net = p_client_net
            AND status = 'pending' AND expires_at > now();
         IF held + p_seats > net_cap THEN
-            RETURN 'too_many_pending';
+            o_result := 'too_many_pending';
+            RETURN;
         END IF;
         -- Counted up to the cap only: the cost stays bounded.
         IF (SELECT count(*) FROM (SELECT 1 FROM reservations
              WHERE client_net = p_client_net
                AND created_at > now() - interval '1 day'
              LIMIT p_net_day) n) >= p_net_day THEN
-            RETURN 'too_many_pending';
+            o_result := 'too_many_pending';
+            RETURN;
         END IF;
-    END IF;
-    SELECT coalesce(sum(seats), 0) INTO held FROM reservations
-     WHERE performance_id = p_perf AND lower(email) = lower(p_email)
-       AND status = 'pending' AND expires_at > now();
-    IF held + p_seats > greatest(p_email_seats, p.max_seats_per_reservation) THEN
-        RETURN 'too_many_pending';
     END IF;
     IF (SELECT count(*) FROM (SELECT 1 FROM outbox
          WHERE lower(recipient) = lower(p_email) AND kind = 'confirm'
            AND created_at > now() - interval '1 day'
          LIMIT p_mail_day) m) >= p_mail_day THEN
-        RETURN 'too_many_messages';
+        o_result := 'too_many_messages';
     END IF;
-    RETURN 'ok';
 END
 $$;
 

@@ -140,16 +140,21 @@ describe('abuse drills', () => {
   });
 
   test('50 bookings naming one victim: the victim receives at most the daily cap', async (t) => {
-    const perf = await makePerformance(stack, { capacity: 500, max: 6 });
+    // Over 10 performances: on one performance an address holds one
+    // pending booking at most (409 already_pending), so the daily cap is
+    // what stops the rest.
+    const perfs = [];
+    for (let i = 0; i < 10; i++) perfs.push(await makePerformance(stack, { capacity: 500, max: 6 }));
     const victim = 'Victim@Example.org';
     const answers = await pool(10, Array.from({ length: 50 }, (_, i) => () =>
-      postFrom(stack, loopback(100 + i), reservations(perf),
+      postFrom(stack, loopback(100 + i), reservations(perfs[i % 10]),
         { name: 'Visit https://phish.example now', email: i % 2 ? victim : victim.toLowerCase(), seats: 1 })));
     const ok = answers.filter((a) => a.status === 201).length;
     const codes = new Set(answers.filter((a) => a.status !== 201).map((a) => `${a.status} ${a.body?.error?.code}`));
     t.diagnostic(`${ok} booked; refused: ${[...codes].join(', ')}`);
     assert.equal(ok, MAIL_CAP, 'bookings up to the daily cap');
-    assert.deepEqual([...codes], ['429 too_many_messages']);
+    assert.ok(codes.has('429 too_many_messages'), 'the daily cap refused some');
+    for (const c of codes) assert.ok(['429 too_many_messages', '409 already_pending'].includes(c), c);
     await waitFor(async () => (await stack.psql(
       'SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL')) === '0',
     { timeout: 60_000, what: 'every message to be delivered' });

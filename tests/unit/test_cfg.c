@@ -37,7 +37,6 @@ static void test_defaults(void **state)
 	assert_string_equal(c.public_url, "http://127.0.0.1:8080");
 	assert_int_equal(c.pending_net_seats, 30);
 	assert_int_equal(c.pending_net_percent, 25);
-	assert_int_equal(c.pending_email_seats, 12);
 	assert_int_equal(c.pending_net_day, 100);
 	assert_int_equal(c.mail_per_day, 5);
 	assert_int_equal(c.login_failures, 5);

@@ -336,10 +336,10 @@ async function submit(event) {
         values.seats = String(Math.min(Number(values.seats), n));
       }
       refreshPerf();
-    } else if (err.code === 'already_pending' && err.error.expires_at) {
+    } else if (err.code === 'already_pending' && err.error.pending?.expires_at) {
       // This address already holds seats here, waiting for the link: the
       // same "check your email" step (with its resend), not a second hold.
-      sent = { email: body.email, seats: err.error.seats, expires_at: err.error.expires_at, already: true };
+      sent = { email: body.email, seats: err.error.pending.seats, expires_at: err.error.pending.expires_at, already: true };
       keepSent(sent);
       app.redraw();
       focus(document.getElementById('message-title'));
