@@ -86,6 +86,21 @@ static int reminders(cfg_getter get, struct cfg *c, char *err, size_t errlen)
 		   &c->reminder_hours, err, errlen);
 }
 
+/* How seats are held, offered, batched and released. */
+static int seats(cfg_getter get, struct cfg *c, char *err, size_t errlen)
+{
+	return num(get, "BOXOFFICE_HOLD_MINUTES", 30, 1, 7 * 24 * 60,
+		   &c->hold_minutes, err, errlen) < 0 ||
+	       num(get, "BOXOFFICE_BOOKING_BATCH", 32, 1, 256,
+		   &c->booking_batch, err, errlen) < 0 ||
+	       num(get, "BOXOFFICE_OFFER_MINUTES", 30, 1, 7 * 24 * 60,
+		   &c->offer_minutes, err, errlen) < 0 ||
+	       num(get, "BOXOFFICE_DOOR_RELEASE_MINUTES", 10, -1, 24 * 60,
+		   &c->door_release_minutes, err, errlen) < 0
+		       ? -1
+		       : 0;
+}
+
 int cfg_load(struct cfg *c, cfg_getter get, char *err, size_t errlen)
 {
 	size_t ulen;
@@ -115,20 +130,13 @@ int cfg_load(struct cfg *c, cfg_getter get, char *err, size_t errlen)
 		errlen) < 0 ||
 	    num(get, "BOXOFFICE_SMTP_PORT", 25, 1, 65535, &c->smtp_port, err,
 		errlen) < 0 ||
-	    num(get, "BOXOFFICE_HOLD_MINUTES", 30, 1, 7 * 24 * 60,
-		&c->hold_minutes, err, errlen) < 0 ||
-	    num(get, "BOXOFFICE_BOOKING_BATCH", 32, 1, 256,
-		&c->booking_batch, err, errlen) < 0 ||
-	    num(get, "BOXOFFICE_OFFER_MINUTES", 30, 1, 7 * 24 * 60,
-		&c->offer_minutes, err, errlen) < 0 ||
+	    seats(get, c, err, errlen) < 0 ||
 	    num(get, "BOXOFFICE_PURGE_DAYS", 180, 1, 36500, &c->purge_days,
 		err, errlen) < 0 ||
 	    num(get, "BOXOFFICE_SWEEP_SECONDS", 30, 1, 3600, &c->sweep_s, err,
 		errlen) < 0 ||
 	    num(get, "BOXOFFICE_MAIL_RETRY_SECONDS", 30, 1, 3600,
 		&c->mail_retry_s, err, errlen) < 0 ||
-	    num(get, "BOXOFFICE_DOOR_RELEASE_MINUTES", 10, -1, 24 * 60,
-		&c->door_release_minutes, err, errlen) < 0 ||
 	    reminders(get, c, err, errlen) < 0 ||
 	    abuse(get, c, err, errlen) < 0 ||
 	    flag(get, "BOXOFFICE_SMTP_STARTTLS", false, &c->smtp_starttls,
