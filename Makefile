@@ -21,8 +21,11 @@
 #   make lint       cppcheck and clang-tidy over lib/ and app/, layout rules
 
 CC      ?= cc
-PKGS    := libpq json-c libsodium libqrencode libpng libesmtp-1.0
+PKGS    := libpq json-c libsodium libqrencode libpng libesmtp-1.0 libcmark vips
 SANITIZE ?= 0
+# libvips brings glib's headers: include them as system headers, so our
+# strict warnings judge our code only.
+PKG_CFLAGS = $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan
@@ -40,7 +43,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
            -Wstrict-prototypes -Wformat=2 -Wvla -Wpointer-arith
 CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
            $(WARN) $(OPT) -g -pthread -MMD -MP \
-           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+           $(PKG_CFLAGS)
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lm
 LDFLAGS := $(OPT) -pthread
 
@@ -117,7 +120,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	$(WARN) -O1 -g -fno-omit-frame-pointer -pthread \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
-	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+	$(PKG_CFLAGS)
 FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_TARGETS := $(FUZZ_SRC:tests/fuzz/%.c=%)
 FUZZ_BIN     := $(FUZZ_TARGETS:%=build/fuzz/%)

@@ -23,6 +23,7 @@
 #include "input.h"
 #include "outbox.h"
 #include "request.h"
+#include "site.h"
 
 #include "../lib/arena.h"
 #include "../lib/buf.h"
@@ -44,6 +45,15 @@
 #define SHOW_JSON                                                           \
 	"json_build_object('id', s.id, 'slug', s.slug, 'title', s.title,"    \
 	" 'subtitle', s.subtitle, 'description', s.description,"             \
+	" 'subtitle_en', s.subtitle_en, 'description_en', s.description_en," \
+	" 'texts', json_build_object("                                       \
+	"  'subtitle', json_build_object('it', s.subtitle, 'en', s.subtitle_en)," \
+	"  'description', json_build_object('it', s.description,"           \
+	"   'en', s.description_en)),"                                        \
+	" 'description_html', s.description_html,"                           \
+	" 'image', s.image_id,"                                              \
+	" 'image_media', (SELECT media_json(m) FROM media m"                 \
+	"  WHERE m.id = s.image_id),"                                        \
 	" 'image_url', s.image_url, 'duration_minutes', s.duration_minutes," \
 	" 'published', s.published,"                                         \
 	" 'performances', (SELECT count(*) FROM performances p"              \
@@ -125,9 +135,11 @@ static const char SQL_SHOW[] =
 
 static const char SQL_SHOW_CREATE[] =
 	"WITH s AS (INSERT INTO shows (slug, title, subtitle, description,"
-	"  image_url, duration_minutes, published)"
+	"  image_url, duration_minutes, published, subtitle_en, description_en,"
+	"  description_html, image_id)"
 	"  VALUES ($1, $2, coalesce($3, ''), coalesce($4, ''), $5,"
-	"  $6::integer, coalesce($7::boolean, false)) RETURNING *)"
+	"  $6::integer, coalesce($7::boolean, false), coalesce($8, ''),"
+	"  coalesce($9, ''), $10::jsonb, $11::bigint) RETURNING *)"
 	" SELECT s.id, NULL, to_jsonb(s)::text, " SHOW_JSON "::text FROM s";
 
 static const char SQL_SHOW_UPDATE[] =
@@ -140,6 +152,12 @@ static const char SQL_SHOW_UPDATE[] =
 	"  duration_minutes = CASE WHEN $8::boolean THEN $9::integer"
 	"   ELSE x.duration_minutes END,"
 	"  published = coalesce($10::boolean, x.published),"
+	"  subtitle_en = coalesce($11, x.subtitle_en),"
+	"  description_en = coalesce($12, x.description_en),"
+	"  description_html = CASE WHEN x.description_html IS NULL THEN NULL"
+	"   ELSE x.description_html || coalesce($13::jsonb, '{}') END,"
+	"  image_id = CASE WHEN $14::boolean THEN $15::bigint"
+	"   ELSE x.image_id END,"
 	"  updated_at = now() FROM o WHERE x.id = o.id RETURNING x.*)"
 	" SELECT s.id, to_jsonb(o)::text, to_jsonb(s)::text, "
 	SHOW_JSON "::text FROM o, s";
@@ -358,8 +376,58 @@ static bool image_url_valid(const char *s)
 struct show_in {
 	const char *slug, *title, *subtitle, *description, *image_url;
 	const char *duration, *published;
-	enum input_in image_in, duration_in;
+	const char *subtitle_en, *description_en;
+	const char *html;	/* {"it": html, "en": html} of what is set */
+	const char *image;	/* a media id */
+	enum input_in image_in, duration_in, media_in;
 };
+
+/*
+ * subtitle or description: a string is the Italian text (what every
+ * client wrote before texts had languages), {"it", "en"} either or both.
+ */
+static void show_lang_input(struct arena *a, struct json_object *body,
+			    struct input_fields *f, const char *key,
+			    size_t max, int flags, const char **it,
+			    const char **en)
+{
+	struct json_object *v;
+	const char *t[2];
+
+	*it = *en = NULL;
+	if (json_object_object_get_ex(body, key, &v) &&
+	    json_object_is_type(v, json_type_object)) {
+		if (site_lang_text(a, body, f, key, max, flags, false, t)) {
+			*it = t[0];
+			*en = t[1];
+		}
+		return;
+	}
+	input_text(a, body, f, key, max, flags, it);
+}
+
+/* The HTML of the descriptions the body sets, as a JSON object. */
+static const char *show_html(struct arena *a, const struct show_in *in)
+{
+	struct buf b;
+	struct jsonw w;
+
+	if (in->description == NULL && in->description_en == NULL)
+		return NULL;
+	buf_init(&b, a, 1024);
+	jsonw_init(&w, &b);
+	jsonw_obj(&w);
+	if (in->description != NULL) {
+		jsonw_key(&w, "it");
+		jsonw_str(&w, site_markdown(a, in->description));
+	}
+	if (in->description_en != NULL) {
+		jsonw_key(&w, "en");
+		jsonw_str(&w, site_markdown(a, in->description_en));
+	}
+	jsonw_end(&w);
+	return b.failed ? NULL : b.data;
+}
 
 static bool show_input(struct arena *a, struct json_object *body,
 		       struct input_fields *f, bool create, void *out)
@@ -374,9 +442,13 @@ static bool show_input(struct arena *a, struct json_object *body,
 	    !slug_valid(in->slug))
 		input_field_error(f, "slug", "invalid");
 	input_text(a, body, f, "title", 200, req | INPUT_NONEMPTY, &in->title);
-	input_text(a, body, f, "subtitle", 300, 0, &in->subtitle);
-	input_text(a, body, f, "description", 20000, INPUT_MULTILINE,
-		   &in->description);
+	show_lang_input(a, body, f, "subtitle", 300, 0, &in->subtitle,
+			&in->subtitle_en);
+	show_lang_input(a, body, f, "description", 20000, INPUT_MULTILINE,
+			&in->description, &in->description_en);
+	in->media_in = input_int(a, body, f, "image", 1, INT64_MAX - 1,
+				 INPUT_NULLABLE, &n, &in->image);
+	in->html = show_html(a, in);
 	in->image_in = input_text(a, body, f, "image_url", 500, INPUT_NULLABLE,
 				  &in->image_url);
 	if (in->image_in == INPUT_SET && *in->image_url == '\0') {
@@ -427,6 +499,21 @@ static int show_write(struct http_req *req, struct http_res *res,
 		db_param_bool(&p, in.duration_in != INPUT_ABSENT);
 	db_param(&p, in.duration);
 	db_param(&p, in.published);
+	db_param(&p, in.subtitle_en);
+	db_param(&p, in.description_en);
+	if (create) {
+		/* Both languages: a new show has no other HTML to keep. */
+		const char *d[2] = {in.description, in.description_en};
+
+		in.description = d[0] != NULL ? d[0] : "";
+		in.description_en = d[1] != NULL ? d[1] : "";
+		in.html = show_html(req->arena, &in);
+	}
+	db_param(&p, in.html);
+	if (!create)
+		db_param_bool(&p, in.media_in == INPUT_SET ||
+				      in.media_in == INPUT_NULL);
+	db_param(&p, in.image);
 	if (create)
 		st = audit_tx(c, req, "create", "show", SQL_SHOW_CREATE, p.n,
 			      p.v, &row);
@@ -437,6 +524,8 @@ static int show_write(struct http_req *req, struct http_res *res,
 		return http_error_fields(res, 409, "conflict",
 					 "another show has this slug",
 					 "{\"slug\":\"taken\"}");
+	if (st == DB_CONSTRAINT)
+		return input_field_answer(res, req->arena, "image", "unknown");
 	return written(req, res, st, row, create ? 201 : 200, "show",
 		       create ? "show_created" : "show_updated");
 }

@@ -6,6 +6,7 @@
 #include "housekeeping.h"
 
 #include "app.h"
+#include "site.h"
 
 #include "../lib/arena.h"
 #include "../lib/db.h"
@@ -164,4 +165,5 @@ void housekeeping_run(struct arena *a)
 	(void)db_exec(c, a, SQL_FORGET_NETWORKS, 0, NULL, NULL);
 	(void)db_exec(c, a, SQL_FORGET_CLIENTS, 0, NULL, NULL);
 	purge(c, a);
+	site_render_missing(c, a);
 }

@@ -12,6 +12,7 @@
 #include "ops.h"
 #include "health.h"
 #include "shows.h"
+#include "site.h"
 
 #include <string.h>
 
@@ -33,7 +34,7 @@ static int admin_page(struct http_req *req, struct http_res *res)
 const struct route app_routes[] = {
 	{HTTP_GET, "/api/health", health_get, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/shows", shows_list, ACCESS_PUBLIC},
-	{HTTP_GET, "/api/site", shows_site, ACCESS_PUBLIC},
+	{HTTP_GET, "/api/site", site_get, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/shows/{slug}", shows_get, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/performances/{id}", shows_performance, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/venues", shows_venues, ACCESS_PUBLIC},
@@ -98,6 +99,7 @@ const struct route app_routes[] = {
 	{HTTP_POST, "/admin/users/{id}/activate", admin_users_activate,
 	 ACCESS_ADMIN},
 	{HTTP_GET, "/admin/audit", admin_audit_list, ACCESS_ADMIN},
+	{HTTP_PATCH, "/admin/site", site_update, ACCESS_ADMIN},
 };
 
 const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);

@@ -92,7 +92,7 @@ int cfg_load(struct cfg *c, cfg_getter get, char *err, size_t errlen)
 	c->mail_backend = str(get, "BOXOFFICE_MAIL_BACKEND", "smtp");
 	c->mail_dir = str(get, "BOXOFFICE_MAIL_DIR", "var/mail");
 	c->mail_from = str(get, "BOXOFFICE_MAIL_FROM",
-			   "Boxoffice <boxoffice@localhost>");
+			   "boxoffice@localhost");
 	c->mail_reply_to = str(get, "BOXOFFICE_MAIL_REPLY_TO", "");
 	c->smtp_host = str(get, "BOXOFFICE_SMTP_HOST", "127.0.0.1");
 	c->smtp_user = str(get, "BOXOFFICE_SMTP_USER", "");
