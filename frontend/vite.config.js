@@ -33,6 +33,7 @@ export default defineConfig({
         confirm: page('confirm.html'),
         ticket: page('ticket.html'),
         privacy: page('privacy.html'),
+        company: page('company.html'),
         notfound: page('404.html'),
         checkin: page('checkin/index.html'),
         manage: page('manage/index.html'),

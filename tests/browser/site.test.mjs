@@ -1,0 +1,117 @@
+// The theatre's own site in a real browser (issue 16): every setting set
+// through the admin API is what the home, the company pages, the privacy
+// page and a ticket show, in Italian and in English; nothing of the demo
+// company is left. axe on each page, in both languages.
+
+import { after, afterEach, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { api, startStack } from '../http/stack.mjs';
+import { confirmToken, startSmtp } from '../http/smtp.mjs';
+import { book, makePerformance, post, visitor } from '../http/fixtures.mjs';
+import { assertClean, checkPage, launch, newPage, switchLang } from './browser.mjs';
+
+let stack;
+let smtp;
+let browser;
+let admin;
+
+const SETTINGS = {
+  company_name: 'Teatro Nuovo Esempio',
+  tagline: { it: 'Prosa e musica dal 2001', en: 'Drama and music since 2001' },
+  contact_email: 'ciao@nuovo.example',
+  phone: '+39 02 1234 5678',
+  address: 'Piazza Grande 1, 20100 Milano',
+  social: [{ name: 'Mastodon', url: 'https://social.example/@nuovo' }],
+  home: { it: 'Benvenuti al **Nuovo**.', en: 'Welcome to the **Nuovo**.' },
+  about: { it: 'Chi siamo: una compagnia di Milano.', en: 'About us: a company from Milan.' },
+  contacts: { it: 'Metro M1, fermata Duomo.', en: 'Underground M1, Duomo stop.' },
+  accessibility: { it: 'Ingresso senza gradini.', en: 'Step-free entrance.' },
+  privacy: { it: 'Titolare: Teatro Nuovo Esempio.', en: 'Controller: Teatro Nuovo Esempio.' },
+};
+
+async function as(session, path, { method = 'GET', body } = {}) {
+  const headers = { cookie: session.cookie, 'x-csrf-token': session.csrf };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  return api(stack, path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+before(async () => {
+  smtp = await startSmtp();
+  [stack, browser] = await Promise.all([
+    startStack({
+      env: {
+        BOXOFFICE_MAIL_BACKEND: 'smtp', BOXOFFICE_SMTP_HOST: '127.0.0.1', BOXOFFICE_SMTP_PORT: smtp.port,
+        BOXOFFICE_RATE_LIMITS: 'off',
+      },
+    }),
+    launch(),
+  ]);
+  const r = await post(stack, '/api/auth/login', stack.demo.admin);
+  admin = { cookie: r.headers.get('set-cookie').split(';')[0], csrf: r.body.csrf_token };
+  const s = await as(admin, '/admin/site', { method: 'PATCH', body: SETTINGS });
+  assert.equal(s.status, 200, s.text);
+  // The venue is the theatre's too (the demo's is the demo company's).
+  const venues = await as(admin, '/admin/venues');
+  for (const v of venues.body.venues) {
+    await as(admin, `/admin/venues/${v.id}`, { method: 'PATCH', body: { name: 'Sala Nuova', address: 'Piazza Grande 1', city: 'Milano' } });
+  }
+  await new Promise((res) => setTimeout(res, 1100)); // the microcache
+});
+afterEach(() => stack.checkSanitizers());
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+  await smtp?.stop();
+});
+
+const text = (page) => page.locator('body').innerText();
+
+async function expectBoth(page, name, words) {
+  for (const lang of ['it', 'en']) {
+    await switchLang(page, lang);
+    const want = words(lang);
+    await page.locator('#site-footer').filter({ hasText: SETTINGS.company_name }).waitFor();
+    await page.locator('main').filter({ hasText: want[0] }).waitFor();
+    const body = await text(page);
+    for (const w of want) assert.ok(body.includes(w), `${name} [${lang}] shows "${w}"`);
+    for (const w of [SETTINGS.address, SETTINGS.contact_email, SETTINGS.phone, 'Mastodon']) {
+      assert.ok(body.includes(w), `${name} [${lang}] footer shows "${w}"`);
+    }
+    assert.ok(!body.includes('Ponte'), `${name} [${lang}]: nothing of the demo company`);
+    assert.ok((await page.title()).endsWith(SETTINGS.company_name), `${name} [${lang}] title`);
+  }
+  await switchLang(page, 'it');
+}
+
+describe('the site says what the settings say', () => {
+  test('home, about, contacts, accessibility and privacy, in both languages', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${stack.url}/`);
+    await expectBoth(page, 'home', (l) => [SETTINGS.company_name, SETTINGS.tagline[l], l === 'it' ? 'Benvenuti al Nuovo.' : 'Welcome to the Nuovo.']);
+    assert.equal(await page.locator('.hero strong').first().innerText(), 'Nuovo');
+    await checkPage(page, 'site-home', { shots: false });
+    for (const key of ['about', 'contacts', 'accessibility']) {
+      await page.goto(`${stack.url}/${key}`);
+      await expectBoth(page, key, (l) => [SETTINGS[key][l]]);
+      await checkPage(page, `site-${key}`, { shots: false });
+    }
+    await page.goto(`${stack.url}/privacy`);
+    await expectBoth(page, 'privacy', (l) => [SETTINGS.privacy[l]]);
+    assertClean(page);
+    await page.close();
+  });
+
+  test('a ticket shows the company', async () => {
+    const perf = await makePerformance(stack, { capacity: 10 });
+    const email = visitor('siteb');
+    assert.equal((await book(stack, perf, { name: 'Ada', email, seats: 1 })).status, 201);
+    const [m] = await smtp.waitFor(email, 1);
+    const c = await post(stack, '/api/reservations/confirm', { token: confirmToken(m) });
+    assert.equal(c.status, 200, c.text);
+    const page = await newPage(browser);
+    await page.goto(c.body.ticket.url.replace(/^https?:\/\/[^/]+/, stack.url));
+    await expectBoth(page, 'ticket', () => [SETTINGS.company_name]);
+    assertClean(page);
+    await page.close();
+  });
+});
