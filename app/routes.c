@@ -11,6 +11,7 @@
 #include "checkins.h"
 #include "ops.h"
 #include "health.h"
+#include "media.h"
 #include "shows.h"
 #include "site.h"
 
@@ -100,6 +101,15 @@ const struct route app_routes[] = {
 	 ACCESS_ADMIN},
 	{HTTP_GET, "/admin/audit", admin_audit_list, ACCESS_ADMIN},
 	{HTTP_PATCH, "/admin/site", site_update, ACCESS_ADMIN},
+	{HTTP_GET, "/admin/media", media_list, ACCESS_ADMIN},
+	{HTTP_POST, "/admin/media", media_upload, ACCESS_ADMIN},
 };
 
 const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);
+
+const struct raw_body app_raw_bodies[] = {
+	{media_upload, MEDIA_MAX_BYTES},
+};
+
+const size_t app_nraw_bodies =
+	sizeof(app_raw_bodies) / sizeof(app_raw_bodies[0]);
