@@ -135,6 +135,7 @@ FUZZ_MAXLEN_fuzz_validate := 4096
 FUZZ_MAXLEN_fuzz_token    := 1100
 FUZZ_MAXLEN_fuzz_mime     := 8192
 FUZZ_MAXLEN_fuzz_valid    := 1100
+FUZZ_MAXLEN_fuzz_media    := 16384
 
 build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
