@@ -5,6 +5,10 @@
 
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { api, startStack } from '../http/stack.mjs';
 import { confirmToken, startSmtp } from '../http/smtp.mjs';
 import { book, makePerformance, post, visitor } from '../http/fixtures.mjs';
@@ -113,5 +117,39 @@ describe('the site says what the settings say', () => {
     await expectBoth(page, 'ticket', () => [SETTINGS.company_name]);
     assertClean(page);
     await page.close();
+  });
+
+  test('an uploaded poster is on the home page and the show page (img-src self)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'boxoffice-poster-'));
+    try {
+      execFileSync('vips', ['black', join(dir, 'b.v'), '1280', '720', '--bands', '3']);
+      execFileSync('vips', ['linear', join(dir, 'b.v'), join(dir, 'l.v'), '1', '150']);
+      execFileSync('vips', ['cast', join(dir, 'l.v'), join(dir, 'c.v'), 'uchar']);
+      execFileSync('vips', ['jpegsave', join(dir, 'c.v'), join(dir, 'p.jpg')]);
+      const up = await api(stack, '/admin/media', {
+        method: 'POST',
+        headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf, 'content-type': 'image/jpeg' },
+        body: readFileSync(join(dir, 'p.jpg')),
+      });
+      assert.equal(up.status, 201, up.text);
+      const shows = await as(admin, '/admin/shows');
+      const show = shows.body.shows.find((x) => x.slug === 'la-locandiera');
+      assert.equal((await as(admin, `/admin/shows/${show.id}`, { method: 'PATCH', body: { image: up.body.media.id } })).status, 200);
+      await new Promise((res) => setTimeout(res, 1100));
+      const page = await newPage(browser);
+      for (const path of ['/', '/shows/la-locandiera']) {
+        await page.goto(`${stack.url}${path}`);
+        const img = page.locator('img.poster[src^="/media/"]').first();
+        await img.waitFor();
+        await page.waitForFunction(() => [...document.querySelectorAll('img.poster')].some((i) => i.complete && i.naturalWidth > 0 && i.currentSrc.includes('/media/')));
+        const src = await img.evaluate((i) => i.currentSrc);
+        assert.match(src, /\/media\/[0-9a-f]{32}-\d+\.(webp|jpg)$/, `${path}: the poster is one of the uploaded files`);
+      }
+      await checkPage(page, 'site-poster', { shots: false });
+      assertClean(page);
+      await page.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -14,6 +14,7 @@ import { notice } from '../manage/ui.js';
 import { performanceDetail, performanceNew, performancesList } from '../manage/performances.js';
 import { showEdit, showNew, showsList, venueEdit, venueNew, venuesList } from '../manage/catalog.js';
 import { auditList, usersList } from '../manage/people.js';
+import { siteView } from '../manage/site.js';
 
 const ROUTES = [
   [/^\/manage\/?$/, performancesList, 'performances'],
@@ -27,6 +28,7 @@ const ROUTES = [
   [/^\/manage\/venues\/(\d+)$/, venueEdit, 'venues'],
   [/^\/manage\/users$/, usersList, 'users'],
   [/^\/manage\/audit$/, auditList, 'audit'],
+  [/^\/manage\/site$/, siteView, 'site'],
 ];
 const NAV = [
   ['performances', '/manage/'],
@@ -34,6 +36,7 @@ const NAV = [
   ['venues', '/manage/venues'],
   ['users', '/manage/users'],
   ['audit', '/manage/audit'],
+  ['site', '/manage/site'],
 ];
 
 let phase = 'loading'; // loading | login | ready | error
