@@ -179,7 +179,7 @@ static size_t webp_strip(unsigned char *p, size_t n)
 {
 	size_t in = 12, out = 12;
 
-	if (n < 12 || memcmp(p, "RIFF", 4) != 0 || memcmp(p + 8, "WEBP", 4))
+	if (n < 12 || memcmp(p, "RIFF", 4) != 0 || memcmp(p + 8, "WEBP", 4) != 0)
 		return 0;
 	while (in + 8 <= n) {
 		uint32_t size = le32(p + in + 4);
@@ -212,44 +212,61 @@ static const void *keep(struct arena *a, void *enc, size_t len)
 	return p;
 }
 
+/*
+ * t in 8-bit sRGB as a new image made from its pixels alone: it has no
+ * metadata at all (EXIF, XMP, IPTC, ICC, comments), whatever the savers'
+ * "strip" does or misses. Small (at most 1280 wide). NULL on failure.
+ */
+static VipsImage *pixels_only(VipsImage *t)
+{
+	VipsImage *srgb = NULL, *u8 = NULL, *clean = NULL;
+	void *pixels = NULL;
+	size_t n;
+
+	if (vips_colourspace(t, &srgb, VIPS_INTERPRETATION_sRGB,
+			     "source_space", vips_image_guess_interpretation(t),
+			     NULL) != 0)
+		return NULL;
+	if (vips_image_get_format(srgb) != VIPS_FORMAT_UCHAR) {
+		if (vips_cast(srgb, &u8, VIPS_FORMAT_UCHAR, NULL) != 0)
+			goto out;
+	} else {
+		u8 = srgb;
+		g_object_ref(u8);
+	}
+	if ((pixels = vips_image_write_to_memory(u8, &n)) == NULL)
+		goto out;
+	clean = vips_image_new_from_memory_copy(pixels, n,
+						vips_image_get_width(u8),
+						vips_image_get_height(u8),
+						vips_image_get_bands(u8),
+						VIPS_FORMAT_UCHAR);
+	/* A fresh image guesses "multiband" for four bands: say what it is,
+	 * so the alpha is known as alpha (and flattened for JPEG). */
+	if (clean != NULL)
+		clean->Type = VIPS_INTERPRETATION_sRGB;
+out:
+	g_free(pixels);
+	if (u8 != NULL)
+		g_object_unref(u8);
+	g_object_unref(srgb);
+	return clean;
+}
+
 /* One width, decoded, rotated, in sRGB: encoded as WebP and JPEG. */
 static int variant(struct arena *a, const void *data, size_t len, int width,
 		   struct media_image *out)
 {
-	VipsImage *t = NULL, *srgb = NULL, *rgb = NULL, *flat = NULL;
-	void *webp = NULL, *jpeg = NULL, *pixels;
-	size_t nwebp = 0, njpeg = 0, npixels;
+	VipsImage *t = NULL, *rgb = NULL, *flat = NULL;
+	void *webp = NULL, *jpeg = NULL;
+	size_t nwebp = 0, njpeg = 0;
 	int rc = -1;
 
 	if (vips_thumbnail_buffer((void *)data, len, &t, width, "height",
 				  VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN,
 				  "option_string", "fail_on=error", NULL) != 0)
 		goto out;
-	if (vips_colourspace(t, &srgb, VIPS_INTERPRETATION_sRGB,
-			     "source_space", vips_image_guess_interpretation(t),
-			     NULL) != 0 ||
-	    (vips_image_get_format(srgb) != VIPS_FORMAT_UCHAR &&
-	     vips_cast(srgb, &rgb, VIPS_FORMAT_UCHAR, NULL) != 0))
-		goto out;
-	if (rgb == NULL) {
-		rgb = srgb;
-		srgb = NULL;
-	}
-	/* Only pixels go on: a new image made from them has no metadata
-	 * at all (EXIF, XMP, IPTC, ICC, comments), whatever the savers'
-	 * "strip" does or misses. It is small (at most 1280 wide). */
-	if ((pixels = vips_image_write_to_memory(rgb, &npixels)) == NULL)
-		goto out;
-	flat = vips_image_new_from_memory_copy(pixels, npixels,
-					       vips_image_get_width(rgb),
-					       vips_image_get_height(rgb),
-					       vips_image_get_bands(rgb),
-					       VIPS_FORMAT_UCHAR);
-	g_free(pixels);
-	g_object_unref(rgb);
-	rgb = flat;
-	flat = NULL;
-	if (rgb == NULL)
+	if ((rgb = pixels_only(t)) == NULL)
 		goto out;
 	if (vips_webpsave_buffer(rgb, &webp, &nwebp, "Q", 80, "strip", TRUE,
 				 NULL) != 0 ||
@@ -290,8 +307,6 @@ out:
 		g_object_unref(flat);
 	if (rgb != NULL)
 		g_object_unref(rgb);
-	if (srgb != NULL)
-		g_object_unref(srgb);
 	if (t != NULL)
 		g_object_unref(t);
 	return rc;
@@ -318,12 +333,9 @@ const char *media_process(struct arena *a, const void *data, size_t len,
 	if (w > MEDIA_MAX_SIDE || ht > MEDIA_MAX_SIDE ||
 	    w * ht > MEDIA_MAX_PIXELS)
 		return "too_many_pixels";
-	if (vips_image_get_orientation_swap(h)) {
-		long long s = w;
-
+	/* The widths are of the image as it is seen: rotated. */
+	if (vips_image_get_orientation_swap(h))
 		w = ht;
-		ht = s;
-	}
 	for (int i = 0; i < MEDIA_MAX_VARIANTS; i++) {
 		/* The widths smaller than the image, then the image's own
 		 * width when it is smaller than the largest. */

@@ -192,6 +192,12 @@ describe('uploads', () => {
     const r = await upload(readFileSync(png), 'image/png');
     assert.equal(r.status, 201, r.text);
     assert.deepEqual(r.body.media.widths, [300]);
+    // The alpha stays in WebP; the JPEG is flattened to three bands.
+    const jpg = Buffer.from(await (await fetch(stack.url + r.body.media.url)).arrayBuffer());
+    assert.equal(header(jpg, 'a.jpg').bands, '3');
+    const webpUrl = r.body.media.srcset_webp.split(' ')[0];
+    const wb = Buffer.from(await (await fetch(stack.url + webpUrl)).arrayBuffer());
+    assert.equal(header(wb, 'a.webp').bands, '4');
     const webp = join(work, 'w.webp');
     execFileSync('vips', ['black', webp, '700', '100']);
     const s = await upload(readFileSync(webp), 'image/webp');
