@@ -10,6 +10,7 @@
 #include "bookings.h"
 #include "checkins.h"
 #include "ops.h"
+#include "pages.h"
 #include "health.h"
 #include "media.h"
 #include "shows.h"
@@ -39,6 +40,18 @@ const struct route app_routes[] = {
 	{HTTP_GET, "/api/shows/{slug}", shows_get, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/performances/{id}", shows_performance, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/venues", shows_venues, ACCESS_PUBLIC},
+	/* Fragments nginx includes into the built pages (app/pages.c). */
+	{HTTP_GET, "/api/pages/head/shows/{slug}", pages_show_head,
+	 ACCESS_PUBLIC},
+	{HTTP_GET, "/api/pages/head/en/shows/{slug}", pages_show_head,
+	 ACCESS_PUBLIC},
+	{HTTP_GET, "/api/pages/main/shows/{slug}", pages_show_main,
+	 ACCESS_PUBLIC},
+	{HTTP_GET, "/api/pages/main/en/shows/{slug}", pages_show_main,
+	 ACCESS_PUBLIC},
+	{HTTP_GET, "/api/pages/footer", pages_footer, ACCESS_PUBLIC},
+	{HTTP_GET, "/sitemap.xml", pages_sitemap, ACCESS_PUBLIC},
+	{HTTP_GET, "/robots.txt", pages_robots, ACCESS_PUBLIC},
 	{HTTP_POST, "/api/performances/{id}/reservations", bookings_create,
 	 ACCESS_PUBLIC},
 	{HTTP_POST, "/api/reservations/confirm", bookings_confirm, ACCESS_PUBLIC},

@@ -109,3 +109,84 @@ LANGUAGE sql STABLE AS $$
         'updated_at', s.updated_at)
       FROM site_settings s
 $$;
+
+-- A time in the theatre's zone with its offset, as schema.org and ISO 8601
+-- want it: 2026-12-05T20:30:00+01:00.
+CREATE FUNCTION iso_local(t timestamptz, tz text) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT to_char(t AT TIME ZONE tz, 'YYYY-MM-DD"T"HH24:MI:SS')
+           || CASE WHEN m < 0 THEN '-' ELSE '+' END
+           || lpad((abs(m) / 60)::text, 2, '0') || ':' || lpad((abs(m) % 60)::text, 2, '0')
+      FROM (SELECT (extract(epoch FROM (t AT TIME ZONE tz) - (t AT TIME ZONE 'UTC')) / 60)::integer AS m) x
+$$;
+
+-- What the server-rendered show page needs (app/pages.c), in one
+-- document: the show in one language, its upcoming performances, and the
+-- schema.org Event of each (https://schema.org/Event), built here so it is
+-- valid JSON by construction. p_base is BOXOFFICE_PUBLIC_URL; p_path the
+-- page's own path (/shows/<slug> or /en/shows/<slug>).
+CREATE FUNCTION page_show(p_slug text, p_lang text, p_tz text, p_base text, p_path text)
+RETURNS json LANGUAGE sql STABLE AS $$
+    SELECT json_build_object(
+        'slug', s.slug, 'title', s.title, 'texts', show_texts(s, p_lang),
+        'image', (SELECT media_json(m) FROM media m WHERE m.id = s.image_id),
+        'image_url', s.image_url,
+        'duration_minutes', s.duration_minutes,
+        'company_name', st.company_name,
+        'performances', coalesce((SELECT json_agg(json_build_object(
+            'id', p.id, 'status', p.status,
+            'local_start', to_char(p.starts_at AT TIME ZONE p_tz, 'YYYY MM DD HH24:MI ID'),
+            'venue', concat_ws(', ', nullif(v.name, ''), nullif(v.address, ''), nullif(v.city, '')),
+            'state', perf_availability(p) ->> 'state') ORDER BY p.starts_at)
+            FROM performances p JOIN venues v ON v.id = p.venue_id
+            WHERE p.show_id = s.id AND p.starts_at > now()), '[]'),
+        'jsonld', coalesce((SELECT json_agg(json_strip_nulls(json_build_object(
+            '@context', 'https://schema.org',
+            '@type', 'Event',
+            'name', s.title,
+            'description', left(regexp_replace(show_texts(s, p_lang) ->> 'description',
+                                               '[*_`#>\[\]]', '', 'g'), 500),
+            'startDate', iso_local(p.starts_at, p_tz),
+            'endDate', CASE WHEN s.duration_minutes IS NOT NULL
+                            THEN iso_local(p.starts_at + s.duration_minutes * interval '1 minute', p_tz) END,
+            'eventStatus', 'https://schema.org/' || CASE
+                WHEN p.status = 'cancelled' THEN 'EventCancelled'
+                WHEN p.schedule_seq > 0 THEN 'EventRescheduled'
+                ELSE 'EventScheduled' END,
+            'eventAttendanceMode', 'https://schema.org/OfflineEventAttendanceMode',
+            'location', json_build_object('@type', 'Place', 'name', v.name,
+                'address', json_build_object('@type', 'PostalAddress',
+                    'streetAddress', v.address, 'addressLocality', v.city)),
+            'image', (SELECT json_build_array(p_base || (media_json(m) ->> 'url'))
+                        FROM media m WHERE m.id = s.image_id),
+            'url', p_base || p_path,
+            'offers', json_build_object('@type', 'Offer',
+                'url', p_base || '/book/' || p.id,
+                'price', '0', 'priceCurrency', 'EUR',
+                'availability', 'https://schema.org/' || CASE perf_availability(p) ->> 'state'
+                    WHEN 'available' THEN 'InStock'
+                    WHEN 'few_left' THEN 'LimitedAvailability'
+                    ELSE 'SoldOut' END,
+                'validFrom', iso_local(coalesce(p.booking_opens_at, p.created_at), p_tz)),
+            'organizer', json_build_object('@type', 'Organization',
+                'name', nullif(st.company_name, ''), 'url', p_base || '/')))
+            ORDER BY p.starts_at)
+            FROM performances p JOIN venues v ON v.id = p.venue_id
+            WHERE p.show_id = s.id AND p.starts_at > now()), '[]'))
+      FROM shows s, site_settings st
+     WHERE s.slug = p_slug AND s.published
+$$;
+
+-- The public pages for /sitemap.xml: the fixed ones and every published
+-- show, each with its English counterpart, and when it last changed.
+CREATE FUNCTION page_sitemap() RETURNS TABLE (path text, lastmod text)
+LANGUAGE sql STABLE AS $$
+    SELECT x.path, to_char(x.at AT TIME ZONE 'UTC', 'YYYY-MM-DD')
+      FROM (SELECT '/' || p AS path, (SELECT updated_at FROM site_settings) AS at
+              FROM unnest(ARRAY['', 'about', 'contacts', 'accessibility', 'privacy']) p
+            UNION ALL
+            SELECT pre || '/shows/' || s.slug, s.updated_at
+              FROM shows s, unnest(ARRAY['', '/en']) pre
+             WHERE s.published) x
+     ORDER BY x.path
+$$;

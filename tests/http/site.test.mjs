@@ -5,7 +5,9 @@
 
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, api, startStack, waitFor } from './stack.mjs';
 import { confirmToken, startSmtp } from './smtp.mjs';
@@ -217,6 +219,157 @@ describe('show texts in two languages', () => {
     }, { what: 'demo descriptions rendered' });
     assert.equal(g.body.show.texts.it.fallback, true);
     assert.equal(g.body.show.texts.it.description_lang, 'en');
+  });
+});
+
+/** An ISO time `days` from now, on a whole minute. */
+const minute = (days) => new Date(Math.floor((Date.now() + days * 864e5) / 60e3) * 60e3).toISOString();
+
+/** The <head> and the JSON-LD of a page's HTML, read without any script. */
+function parsePage(html) {
+  const head = html.slice(0, html.indexOf('</head>'));
+  const metas = {};
+  for (const m of head.matchAll(/<meta (?:property|name)="([^"]+)" content="([^"]*)">/g)) metas[m[1]] = m[2];
+  const links = [...head.matchAll(/<link rel="(canonical|alternate)"(?: hreflang="([^"]+)")? href="([^"]+)">/g)]
+    .map((m) => ({ rel: m[1], lang: m[2], href: m[3] }));
+  const ld = [...html.matchAll(/<script type="application\/ld\+json">([\s\S]*?)<\/script>/g)].map((m) => JSON.parse(m[1]));
+  return {
+    lang: /<html lang="([^"]+)">/.exec(html)?.[1],
+    title: /<title>([^<]*)<\/title>/.exec(head)?.[1],
+    metas, links, ld,
+    main: /<main[^>]*>([\s\S]*?)<\/main>/.exec(html)?.[1] ?? '',
+    footer: /<footer[^>]*>([\s\S]*?)<\/footer>/.exec(html)?.[1] ?? '',
+  };
+}
+
+describe('pages that are right before any script runs', () => {
+  test('a show page has its title, description, canonical, hreflang, OG/Twitter tags with the poster and schema.org Events', async () => {
+    // A poster, a sold-out, a cancelled and a moved performance.
+    const dir = mkdtempSync(join(tmpdir(), 'boxoffice-ssr-'));
+    try {
+      execFileSync('vips', ['black', join(dir, 'p.jpg'), '1280', '720']);
+      const up = await api(stack, '/admin/media', {
+        method: 'POST',
+        headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf, 'content-type': 'image/jpeg' },
+        body: readFileSync(join(dir, 'p.jpg')),
+      });
+      assert.equal(up.status, 201, up.text);
+      const slug = `ssr-${process.pid}`;
+      const show = await as(admin, '/admin/shows', {
+        method: 'POST',
+        body: {
+          slug, title: 'Il "Gabbiano" <prova>', published: true, image: up.body.media.id, duration_minutes: 100,
+          subtitle: { it: 'Anton Čechov', en: 'Anton Chekhov' },
+          description: { it: 'Una *commedia* in quattro atti. </script><script>alert(1)</script>', en: 'A comedy in four acts.' },
+        },
+      });
+      assert.equal(show.status, 201, show.text);
+      const venue = (await as(admin, '/admin/venues')).body.venues[0];
+      const perfs = [];
+      for (const [days, capacity] of [[3, 50], [4, 1], [5, 50], [6, 50]]) {
+        const p = await as(admin, '/admin/performances', {
+          method: 'POST',
+          body: { show_id: show.body.show.id, venue_id: venue.id, starts_at: minute(days), capacity },
+        });
+        assert.equal(p.status, 201, p.text);
+        perfs.push(p.body.performance);
+      }
+      // Sold out: the one seat of the second is taken.
+      assert.equal((await book(stack, perfs[1].id, { name: 'Ada', email: visitor('ssr'), seats: 1 })).status, 201);
+      assert.equal((await as(admin, `/admin/performances/${perfs[2].id}/cancel`, { method: 'POST' })).status, 200);
+      const moved = minute(7);
+      assert.equal((await as(admin, `/admin/performances/${perfs[3].id}`, { method: 'PATCH', body: { starts_at: moved } })).status, 200);
+      await pause(1100);
+
+      for (const lang of ['it', 'en']) {
+        const path = `${lang === 'en' ? '/en' : ''}/shows/${slug}`;
+        const r = await api(stack, path);
+        assert.equal(r.status, 200);
+        assert.match(r.headers.get('content-type'), /^text\/html/);
+        const page = parsePage(r.text);
+        assert.equal(page.lang, lang);
+        assert.equal(page.title, 'Il &quot;Gabbiano&quot; &lt;prova&gt; · Compagnia del Ponte'.replace('Compagnia del Ponte', (await api(stack, '/api/site')).body.site.company_name));
+        assert.match(page.metas.description, lang === 'it' ? /^Anton Čechov\. Una commedia in quattro atti/ : /^Anton Chekhov\. A comedy in four acts\.$/);
+        const url = `${stack.url}${path}`;
+        assert.deepEqual(page.links.find((l) => l.rel === 'canonical'), { rel: 'canonical', lang: undefined, href: url });
+        const alt = Object.fromEntries(page.links.filter((l) => l.rel === 'alternate').map((l) => [l.lang, l.href]));
+        assert.deepEqual(alt, {
+          it: `${stack.url}/shows/${slug}`,
+          en: `${stack.url}/en/shows/${slug}`,
+          'x-default': `${stack.url}/shows/${slug}`,
+        });
+        const poster = `${stack.url}${up.body.media.url}`;
+        assert.equal(page.metas['og:image'], poster);
+        assert.equal(page.metas['twitter:image'], poster);
+        assert.equal(page.metas['twitter:card'], 'summary_large_image');
+        assert.equal(page.metas['og:url'], url);
+        assert.equal(page.metas['og:title'], 'Il &quot;Gabbiano&quot; &lt;prova&gt;');
+        assert.equal(page.metas['og:locale'], lang === 'it' ? 'it_IT' : 'en_GB');
+        // The poster and the title are in the page itself, and no script of the text.
+        assert.ok(page.main.includes(`src="${up.body.media.url}"`), 'poster in <main>');
+        assert.ok(page.main.includes('<h1 id="show-title">Il &quot;Gabbiano&quot; &lt;prova&gt;</h1>'));
+        assert.doesNotMatch(r.text, /<script>alert/);
+        assert.ok(page.footer.includes('Compagnia del Ponte') || page.footer.includes(SETTINGS.company_name));
+
+        // One Event per upcoming performance, each with what search engines need.
+        assert.equal(page.ld.length, 1);
+        const events = page.ld[0];
+        assert.equal(events.length, 4);
+        for (const e of events) {
+          assert.equal(e['@context'], 'https://schema.org');
+          assert.equal(e['@type'], 'Event');
+          assert.equal(e.name, 'Il "Gabbiano" <prova>');
+          assert.match(e.startDate, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
+          assert.match(e.endDate, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
+          assert.equal(Date.parse(e.endDate) - Date.parse(e.startDate), 100 * 60e3);
+          assert.equal(e.location['@type'], 'Place');
+          assert.equal(e.location.name, venue.name);
+          assert.equal(e.location.address['@type'], 'PostalAddress');
+          assert.equal(e.location.address.streetAddress, venue.address);
+          assert.equal(e.offers['@type'], 'Offer');
+          assert.match(e.offers.url, /\/book\/\d+$/);
+          assert.deepEqual(e.image, [poster]);
+          assert.equal(e.organizer['@type'], 'Organization');
+          assert.ok(e.organizer.name);
+          assert.equal(e.eventAttendanceMode, 'https://schema.org/OfflineEventAttendanceMode');
+        }
+        const by = (p) => events.find((e) => e.offers.url.endsWith(`/book/${p.id}`));
+        assert.equal(Date.parse(by(perfs[0]).startDate), Date.parse(perfs[0].starts_at));
+        assert.equal(by(perfs[0]).offers.availability, 'https://schema.org/InStock');
+        assert.equal(by(perfs[0]).eventStatus, 'https://schema.org/EventScheduled');
+        assert.equal(by(perfs[1]).offers.availability, 'https://schema.org/SoldOut');
+        assert.equal(by(perfs[2]).eventStatus, 'https://schema.org/EventCancelled');
+        assert.equal(by(perfs[3]).eventStatus, 'https://schema.org/EventRescheduled');
+        assert.equal(Date.parse(by(perfs[3]).startDate), Date.parse(moved));
+      }
+
+      // An unknown show: not indexed, and nothing from the API leaks in.
+      const none = parsePage((await api(stack, '/shows/no-such-show')).text);
+      assert.equal(none.metas.robots, 'noindex');
+      assert.doesNotMatch(none.main, /error/);
+
+      // The sitemap lists the pages and the show in both languages; robots points to it.
+      const map = await api(stack, '/sitemap.xml');
+      assert.equal(map.status, 200);
+      assert.match(map.headers.get('content-type'), /xml/);
+      for (const p of ['/', '/about', '/contacts', '/accessibility', '/privacy', `/shows/${slug}`, `/en/shows/${slug}`]) {
+        assert.ok(map.text.includes(`<loc>${stack.url}${p}</loc>`), p);
+      }
+      const robots = await api(stack, '/robots.txt');
+      assert.match(robots.text, new RegExp(`^Sitemap: ${stack.url}/sitemap.xml$`, 'm'));
+      assert.doesNotMatch(robots.text, /Disallow: \/(shows|book)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('every public page has the company\'s footer in its HTML', async () => {
+    for (const p of ['/', '/privacy', '/about', '/book/1', '/shows/la-locandiera']) {
+      const page = parsePage((await api(stack, p)).text);
+      const name = (await api(stack, '/api/site')).body.site.company_name;
+      assert.ok(page.footer.includes(name), `${p}: footer has ${name}`);
+      assert.ok(page.footer.includes('href="/privacy"'), `${p}: footer links the privacy page`);
+    }
   });
 });
 

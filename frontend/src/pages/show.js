@@ -5,12 +5,15 @@ import '../strings/public.js';
 import { api } from '../lib/api.js';
 import { h, markdown, replace } from '../lib/dom.js';
 import { dateTime, time } from '../lib/format.js';
-import { t } from '../lib/i18n.js';
+import { t, useLang } from '../lib/i18n.js';
 import { badge, errorText, loading, messagePage, mount, setTitle } from '../lib/layout.js';
 import { bookable, dayBlock, poster, seatsLeft, showText, venueLine } from '../lib/show-bits.js';
 
 const POLL_MS = 20_000;
-const slug = decodeURIComponent(location.pathname.replace(/^\/shows\//, '').replace(/\/$/, ''));
+// /en/shows/<slug> is the English page (hreflang): shown in English without
+// changing the visitor's remembered choice.
+if (/^\/en\//.test(location.pathname)) useLang('en');
+const slug = decodeURIComponent(location.pathname.replace(/^\/(en\/)?shows\//, '').replace(/\/$/, ''));
 let show = null;
 let error = null;
 let updatedAt = null;
