@@ -149,8 +149,8 @@ static int show_doc(struct http_req *req, struct http_res *res,
 	st = db_query(c, req->arena, SQL_PAGE_SHOW, 5, params, &r);
 	if (st != DB_OK)
 		return app_db_error(res, st);
-	if (PQntuples(r) == 1 && !db_null(r, 0, 0)) {
-		const char *j = db_val(r, 0, 0);
+	if (PQntuples(r) == 1 && !db_null(r, 0, APP_DOC_JSON)) {
+		const char *j = db_val(r, 0, APP_DOC_JSON);
 
 		*doc = jsonr_parse_object(req->arena, j, strlen(j));
 		if (*doc == NULL)
