@@ -190,3 +190,120 @@ LANGUAGE sql STABLE AS $$
              WHERE s.published) x
      ORDER BY x.path
 $$;
+
+-- ---- scheduling in bulk (issue 16) ---------------------------------------
+
+-- Every date from p_from to p_to (the theatre's calendar days) whose ISO
+-- weekday (1 = Monday) is in p_days, at p_time in the theatre's zone p_tz:
+-- one performance each, made by admin_create_performance() (so each is
+-- checked and audited like a single one). The capacity defaults to the
+-- venue's. At most 200 at once.
+-- o_result: created | unknown_show | unknown_venue | no_capacity |
+--           bad_range | too_many | none | bad_occupied
+CREATE FUNCTION admin_create_series(
+        p_show bigint, p_venue bigint, p_days integer[], p_time time,
+        p_from date, p_to date, p_tz text, p_capacity integer,
+        p_occupied integer, p_extra integer, p_max integer,
+        p_user bigint, p_request text,
+        OUT o_result text, OUT o_count integer, OUT o_ids bigint[])
+LANGUAGE plpgsql AS $$
+DECLARE
+    cap integer;
+    d date;
+    made record;
+BEGIN
+    o_count := 0;
+    o_ids := '{}';
+    IF NOT EXISTS (SELECT 1 FROM shows WHERE id = p_show) THEN
+        o_result := 'unknown_show';
+        RETURN;
+    END IF;
+    SELECT default_capacity INTO cap FROM venues WHERE id = p_venue;
+    IF NOT FOUND THEN
+        o_result := 'unknown_venue';
+        RETURN;
+    END IF;
+    cap := coalesce(p_capacity, cap);
+    IF cap IS NULL THEN
+        o_result := 'no_capacity';
+        RETURN;
+    ELSIF coalesce(p_occupied, 0) > cap + coalesce(p_extra, 0) THEN
+        o_result := 'bad_occupied';
+        RETURN;
+    ELSIF p_to < p_from OR p_to - p_from > 400 THEN
+        o_result := 'bad_range';
+        RETURN;
+    END IF;
+    SELECT count(*) INTO o_count FROM generate_series(p_from, p_to, interval '1 day') g
+     WHERE extract(isodow FROM g)::integer = ANY (p_days);
+    IF o_count = 0 THEN
+        o_result := 'none';
+        RETURN;
+    ELSIF o_count > 200 THEN
+        o_result := 'too_many';
+        RETURN;
+    END IF;
+    FOR d IN SELECT g::date FROM generate_series(p_from, p_to, interval '1 day') g
+              WHERE extract(isodow FROM g)::integer = ANY (p_days) ORDER BY g LOOP
+        SELECT * INTO made FROM admin_create_performance(p_show, p_venue,
+            (d + p_time) AT TIME ZONE p_tz, cap, p_occupied, p_extra, NULL, NULL,
+            p_max, p_user, p_request);
+        o_ids := o_ids || made.o_id;
+    END LOOP;
+    o_result := 'created';
+END
+$$;
+
+-- A copy of a performance at another time: the same show, venue and
+-- seats, no booking window of its own.
+-- o_result: created | not_found
+CREATE FUNCTION admin_duplicate_performance(p_id bigint, p_starts timestamptz,
+        p_user bigint, p_request text, OUT o_result text, OUT o_id bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    p performances;
+    made record;
+BEGIN
+    SELECT * INTO p FROM performances WHERE id = p_id;
+    IF NOT FOUND THEN
+        o_result := 'not_found';
+        RETURN;
+    END IF;
+    SELECT * INTO made FROM admin_create_performance(p.show_id, p.venue_id,
+        p_starts, p.capacity, p.occupied_manual, p.extra_seats, NULL, NULL,
+        p.max_seats_per_reservation, p_user, p_request);
+    o_result := made.o_result;
+    o_id := made.o_id;
+END
+$$;
+
+-- Delete a performance made by mistake: only while nothing refers to it
+-- (no reservation in any state, nor any other row: a foreign key says
+-- so). One with bookings can only be cancelled.
+-- o_result: deleted | not_found | has_reservations
+CREATE FUNCTION admin_delete_performance(p_id bigint, p_user bigint,
+        p_request text, OUT o_result text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    o performances;
+BEGIN
+    SELECT * INTO o FROM performances WHERE id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        o_result := 'not_found';
+        RETURN;
+    END IF;
+    IF EXISTS (SELECT 1 FROM reservations WHERE performance_id = p_id) THEN
+        o_result := 'has_reservations';
+        RETURN;
+    END IF;
+    BEGIN
+        DELETE FROM performances WHERE id = p_id;
+    EXCEPTION WHEN foreign_key_violation THEN
+        o_result := 'has_reservations';
+        RETURN;
+    END;
+    PERFORM audit_record(p_user, p_request, 'delete', 'performance', p_id,
+                         to_jsonb(o), NULL);
+    o_result := 'deleted';
+END
+$$;

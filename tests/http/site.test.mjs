@@ -373,6 +373,89 @@ describe('pages that are right before any script runs', () => {
   });
 });
 
+describe('scheduling in bulk', () => {
+  /** The next Monday at least 10 days away, as YYYY-MM-DD. */
+  function nextMonday() {
+    const d = new Date(Date.now() + 10 * 864e5);
+    d.setUTCDate(d.getUTCDate() + ((8 - d.getUTCDay()) % 7));
+    return d.toISOString().slice(0, 10);
+  }
+  const addDays = (iso, n) => new Date(Date.parse(`${iso}T12:00:00Z`) + n * 864e5).toISOString().slice(0, 10);
+  const rome = (iso) => new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/Rome', weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false,
+  }).format(new Date(iso));
+
+  test('18 performances in one request: Tuesday to Sunday for three weeks, capacity from the venue', async () => {
+    const venue = await as(admin, '/admin/venues', { method: 'POST', body: { name: `Sala ${process.pid}`, default_capacity: 77 } });
+    assert.equal(venue.status, 201, venue.text);
+    assert.equal(venue.body.venue.default_capacity, 77);
+    const showId = (await as(admin, '/admin/shows')).body.shows[0].id;
+    const from = nextMonday();
+    const body = { show_id: showId, venue_id: venue.body.venue.id, days_of_week: [2, 3, 4, 5, 6, 7], time: '20:30', from, to: addDays(from, 20) };
+    const r = await as(admin, '/admin/performances/series', { method: 'POST', body });
+    assert.equal(r.status, 201, r.text);
+    const perfs = r.body.performances;
+    assert.equal(perfs.length, 18);
+    for (const p of perfs) {
+      assert.equal(p.capacity, 77);
+      assert.equal(p.status, 'scheduled');
+      assert.match(rome(p.starts_at), /^(Tue|Wed|Thu|Fri|Sat|Sun) 20:30$/, p.starts_at);
+    }
+    assert.equal(new Set(perfs.map((p) => p.starts_at.slice(0, 10))).size, 18);
+    assert.equal(await stack.psql(`SELECT count(*) FROM audit_log WHERE entity = 'performance' AND action = 'create'
+                                   AND entity_id = ANY (ARRAY[${perfs.map((p) => p.id)}]::bigint[])`), '18');
+
+    // A capacity in the body wins; a venue without a default needs one.
+    const own = await as(admin, '/admin/performances/series', { method: 'POST', body: { ...body, days_of_week: [1], to: from, capacity: 20 } });
+    assert.equal(own.status, 201, own.text);
+    assert.equal(own.body.performances[0].capacity, 20);
+    const bare = await as(admin, '/admin/venues', { method: 'POST', body: { name: `Nuda ${process.pid}` } });
+    const none = await as(admin, '/admin/performances/series', { method: 'POST', body: { ...body, venue_id: bare.body.venue.id } });
+    assert.equal(none.status, 422, none.text);
+    assert.deepEqual(none.body.error.fields, { capacity: 'required' });
+    const single = await as(admin, '/admin/performances', { method: 'POST', body: { show_id: showId, venue_id: venue.body.venue.id, starts_at: `${addDays(from, 30)}T19:00:00Z` } });
+    assert.equal(single.status, 201, single.text);
+    assert.equal(single.body.performance.capacity, 77, 'a single performance takes the default too');
+    const singleBare = await as(admin, '/admin/performances', { method: 'POST', body: { show_id: showId, venue_id: bare.body.venue.id, starts_at: `${addDays(from, 30)}T19:00:00Z` } });
+    assert.equal(singleBare.status, 422);
+    assert.deepEqual(singleBare.body.error.fields, { capacity: 'required' });
+
+    // Bad bodies, field by field.
+    const bad = await as(admin, '/admin/performances/series', { method: 'POST', body: { show_id: showId, venue_id: venue.body.venue.id, days_of_week: [0, 8], time: '25:00', from: '2026-02-30', to: 'soon' } });
+    assert.equal(bad.status, 422);
+    assert.deepEqual(bad.body.error.fields, { days_of_week: 'invalid', time: 'invalid', from: 'invalid', to: 'invalid' });
+    const backwards = await as(admin, '/admin/performances/series', { method: 'POST', body: { ...body, to: addDays(from, -1) } });
+    assert.deepEqual(backwards.body.error.fields, { to: 'before_from' });
+    const empty = await as(admin, '/admin/performances/series', { method: 'POST', body: { ...body, days_of_week: [1], from: addDays(from, 1), to: addDays(from, 2) } });
+    assert.deepEqual(empty.body.error.fields, { days_of_week: 'no_dates' });
+  });
+
+  test('duplicate a performance; delete one without bookings, not one with', async () => {
+    const perf = await makePerformance(stack, { capacity: 33, occupied: 3, max: 4 });
+    const at = minute(40);
+    const dup = await as(admin, `/admin/performances/${perf}/duplicate`, { method: 'POST', body: { starts_at: at } });
+    assert.equal(dup.status, 201, dup.text);
+    const copy = dup.body.performance;
+    assert.notEqual(copy.id, perf);
+    assert.equal(Date.parse(copy.starts_at), Date.parse(at));
+    assert.deepEqual([copy.capacity, copy.occupied_manual, copy.max_seats_per_reservation], [33, 3, 4]);
+    assert.equal((await as(admin, '/admin/performances/999999999/duplicate', { method: 'POST', body: { starts_at: at } })).status, 404);
+
+    assert.equal((await book(stack, perf, { name: 'Ada', email: visitor('del'), seats: 1 })).status, 201);
+    const refused = await as(admin, `/admin/performances/${perf}`, { method: 'DELETE' });
+    assert.equal(refused.status, 409, refused.text);
+    assert.equal(refused.body.error.code, 'has_reservations');
+    assert.equal((await as(admin, `/admin/performances/${perf}`)).status, 200, 'still there');
+
+    const gone = await as(admin, `/admin/performances/${copy.id}`, { method: 'DELETE' });
+    assert.equal(gone.status, 204, gone.text);
+    assert.equal((await as(admin, `/admin/performances/${copy.id}`)).status, 404);
+    assert.equal((await as(admin, `/admin/performances/${copy.id}`, { method: 'DELETE' })).status, 404);
+    const audit = await as(admin, `/admin/audit?entity=performance&entity_id=${copy.id}`);
+    assert.deepEqual(audit.body.entries.map((e) => e.action), ['delete', 'create']);
+  });
+});
+
 describe('nothing of the demo company in the code', () => {
   test('grep of app/, lib/ and the built site finds it only in demo data', () => {
     const hits = [];
