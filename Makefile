@@ -19,6 +19,7 @@
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS (60) each
 #   make fuzz-short every target for 10 s (part of make test)
 #   make lint       cppcheck and clang-tidy over lib/ and app/, layout rules
+#   make lighthouse Lighthouse scores of the home, a show and a booking page
 
 CC      ?= cc
 PKGS    := libpq json-c libsodium libqrencode libpng libesmtp-1.0 libcmark vips
@@ -54,7 +55,7 @@ APP_OBJ := $(APP_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: pkgs-ok compose fresh bench all deps run stop test check asan unit http browser clean frontend \
+.PHONY: pkgs-ok compose fresh bench all deps run stop test check asan unit http browser lighthouse clean frontend \
 	fuzz fuzz-short fuzz-build lint cppcheck clang-tidy shape tsan drills drills-short
 
 all: $(BUILD)/boxoffice frontend
@@ -257,6 +258,16 @@ http: deps
 	BOXOFFICE_BIN=$(CURDIR)/build/asan/boxoffice \
 		node --test --test-concurrency=1 tests/http/
 
+# Lighthouse 12 (npm) with Debian's chromium, mobile preset, on the home,
+# a show and a booking page (tests/lighthouse): SEO, accessibility and best
+# practices 100, layout shift at most 0.05; the scores land in
+# tests/artifacts/lighthouse.json.
+lighthouse: deps
+	@$(MAKE) --no-print-directory frontend
+	@$(MAKE) --no-print-directory SANITIZE=1 build/asan/boxoffice
+	BOXOFFICE_BIN=$(CURDIR)/build/asan/boxoffice \
+		node --test --test-concurrency=1 tests/lighthouse/
+
 # Fault drills under a booking load (tests/drills), sanitizer build: short
 # in make test, long (30 s each, the relay down for a minute) here.
 DRILLS = BOXOFFICE_BIN=$(CURDIR)/build/asan/boxoffice \
@@ -282,6 +293,7 @@ test: deps
 	@$(MAKE) --no-print-directory http
 	@$(MAKE) --no-print-directory tsan
 	@$(MAKE) --no-print-directory browser
+	@$(MAKE) --no-print-directory lighthouse
 	@$(MAKE) --no-print-directory drills-short
 	@$(MAKE) --no-print-directory fuzz-short
 

@@ -603,9 +603,12 @@ static bool perf_input(struct arena *a, struct json_object *body,
 	input_int(a, body, f, "venue_id", 1, INT64_MAX - 1, req, &n,
 		  &in->venue);
 	input_time(body, f, "starts_at", req, &in->starts);
-	/* A new performance's capacity defaults to its venue's. */
-	input_int(a, body, f, "capacity", 0, 100000, 0, &capacity,
-		  &in->capacity);
+	/* A new performance's capacity defaults to its venue's: without a
+	 * venue there is none to take. */
+	if (input_int(a, body, f, "capacity", 0, 100000, 0, &capacity,
+		      &in->capacity) == INPUT_ABSENT &&
+	    create && in->venue == NULL)
+		input_field_error(f, "capacity", "required");
 	input_int(a, body, f, "occupied_manual", 0, 100000, 0, &occupied,
 		  &in->occupied);
 	input_int(a, body, f, "extra_seats", 0, 100000, 0, &extra, &in->extra);
