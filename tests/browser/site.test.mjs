@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { api, startStack } from '../http/stack.mjs';
 import { confirmToken, startSmtp } from '../http/smtp.mjs';
 import { book, makePerformance, post, visitor } from '../http/fixtures.mjs';
-import { assertClean, checkPage, launch, newPage, switchLang } from './browser.mjs';
+import { DESKTOP, assertClean, checkPage, launch, newPage, switchLang } from './browser.mjs';
 
 let stack;
 let smtp;
@@ -146,6 +146,64 @@ describe('the site says what the settings say', () => {
         assert.match(src, /\/media\/[0-9a-f]{32}-\d+\.(webp|jpg)$/, `${path}: the poster is one of the uploaded files`);
       }
       await checkPage(page, 'site-poster', { shots: false });
+      assertClean(page);
+      await page.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the admin UI: the site form, a poster uploaded from a file, a series of performances', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'boxoffice-ui-'));
+    try {
+      execFileSync('vips', ['black', join(dir, 'b.v'), '900', '500', '--bands', '3']);
+      execFileSync('vips', ['linear', join(dir, 'b.v'), join(dir, 'l.v'), '1', '90']);
+      execFileSync('vips', ['cast', join(dir, 'l.v'), join(dir, 'c.v'), 'uchar']);
+      execFileSync('vips', ['jpegsave', join(dir, 'c.v'), join(dir, 'poster.jpg')]);
+      const page = await newPage(browser, { viewport: DESKTOP });
+      await page.goto(`${stack.url}/manage/`);
+      await page.locator('#login-email').fill(stack.demo.admin.email);
+      await page.locator('#login-password').fill(stack.demo.admin.password);
+      await page.locator('#login-password').press('Enter');
+      const at = (text) => page.locator('.mview h1', { hasText: text }).waitFor();
+      await at('Repliche');
+
+      // The site form: one change, saved, on the public API.
+      await page.locator('.mnav').getByRole('link', { name: 'Sito', exact: true }).click();
+      await at('Il sito del teatro');
+      await checkPage(page, 'manage-site', { shots: false, bothLangs: false, ready: (p) => p.locator('.mview h1').waitFor() });
+      await page.locator('#site-form-tagline\\.en').fill('Words on stage, since 2001');
+      await page.locator('#site-form button[type=submit]').click();
+      await page.locator('.notice', { hasText: 'Impostazioni salvate' }).waitFor();
+      const site = (await api(stack, '/api/site')).body.site;
+      assert.equal(site.tagline.en, 'Words on stage, since 2001');
+      assert.equal(site.company_name, SETTINGS.company_name, 'the rest is kept');
+
+      // A poster from a file, on a show.
+      await page.goto(`${stack.url}/manage/shows`);
+      await page.locator('#shows a', { hasText: 'Sei personaggi' }).click();
+      await at('Sei personaggi');
+      await page.locator('#show-image').setInputFiles(join(dir, 'poster.jpg'));
+      await page.locator('#show-image-status', { hasText: 'Immagine caricata' }).waitFor();
+      await page.locator('.image-picker img[src^="/media/"]').waitFor();
+      await page.locator('#show-form button[type=submit]').click();
+      await page.locator('.notice', { hasText: 'Salvato' }).waitFor();
+      await new Promise((res) => setTimeout(res, 1100));
+      const show = (await api(stack, '/api/shows/sei-personaggi')).body.show;
+      assert.ok(show.image?.url?.startsWith('/media/'), 'the show has the uploaded poster');
+      assert.deepEqual(show.image.widths, [320, 640, 900]);
+
+      // A series: Friday and Saturday for two weeks.
+      await page.goto(`${stack.url}/manage/performances/series`);
+      await at('Nuova serie');
+      const d = new Date(Date.now() + 20 * 864e5).toISOString().slice(0, 10);
+      const e = new Date(Date.now() + 33 * 864e5).toISOString().slice(0, 10);
+      await page.locator('#series-form-from').fill(d);
+      await page.locator('#series-form-to').fill(e);
+      for (const day of [2, 3, 4, 7]) await page.locator(`#series-form-day${day}`).uncheck();
+      await page.locator('#series-form-capacity').fill('44');
+      await page.locator('#series-form button[type=submit]').click();
+      await page.locator('.notice', { hasText: '4 repliche create' }).waitFor();
       assertClean(page);
       await page.close();
     } finally {

@@ -143,6 +143,7 @@ function venueFields(v) {
     { name: 'name', label: t('f.name'), required: true, maxlength: 200, value: v.name },
     { name: 'address', label: t('f.address'), maxlength: 300, value: v.address },
     { name: 'city', label: t('f.city'), maxlength: 100, value: v.city },
+    { name: 'default_capacity', label: t('f.default_capacity'), type: 'number', min: 0, max: 100000, value: v.default_capacity, hint: t('f.default_capacity_hint') },
   ];
 }
 

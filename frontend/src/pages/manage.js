@@ -11,7 +11,7 @@ import { t } from '../lib/i18n.js';
 import { errorText, langSwitch, loading, mount, setTitle } from '../lib/layout.js';
 import { loginForm, logout, user, whoami } from '../lib/staff.js';
 import { notice } from '../manage/ui.js';
-import { performanceDetail, performanceNew, performancesList } from '../manage/performances.js';
+import { performanceDetail, performanceNew, performanceSeries, performancesList } from '../manage/performances.js';
 import { showEdit, showNew, showsList, venueEdit, venueNew, venuesList } from '../manage/catalog.js';
 import { auditList, usersList } from '../manage/people.js';
 import { siteView } from '../manage/site.js';
@@ -19,6 +19,7 @@ import { siteView } from '../manage/site.js';
 const ROUTES = [
   [/^\/manage\/?$/, performancesList, 'performances'],
   [/^\/manage\/performances\/new$/, performanceNew, 'performances'],
+  [/^\/manage\/performances\/series$/, performanceSeries, 'performances'],
   [/^\/manage\/performances\/(\d+)$/, performanceDetail, 'performances'],
   [/^\/manage\/shows$/, showsList, 'shows'],
   [/^\/manage\/shows\/new$/, showNew, 'shows'],
