@@ -35,6 +35,10 @@ enum { FOOT_NAME, FOOT_ADDRESS, FOOT_EMAIL, FOOT_PHONE };
 static const char SQL_FOOTER[] =
 	"SELECT company_name, address, contact_email, phone FROM site_settings";
 
+static const char SQL_SITE_PAGE[] =
+	"SELECT json_build_object('site', site_document(),"
+	" 'programme', page_programme('it', $1))::text";
+
 enum { MAP_PATH, MAP_LASTMOD };
 static const char SQL_SITEMAP[] = "SELECT path, lastmod FROM page_sitemap()";
 
@@ -380,6 +384,128 @@ int pages_show_main(struct http_req *req, struct http_res *res)
 		buf_puts(b, "</ul>");
 	}
 	buf_puts(b, "</div></section></article>");
+	return fragment(res, 200);
+}
+
+/* ---- the home page and the company pages ---------------------------- */
+
+/* One show of the programme, as the home page's script draws it. */
+static void card_html(struct arena *a, struct buf *b, struct json_object *s)
+{
+	struct json_object *texts = obj(s, "texts"), *next = obj(s, "next");
+	const char *slug = str(s, "slug");
+
+	buf_puts(b, "<li><article class=\"show-card\" aria-labelledby=\"show-");
+	esc(b, slug);
+	buf_puts(b, "\">");
+	poster_html(b, s);
+	buf_puts(b, "<div class=\"show-card__body\"><h3 id=\"show-");
+	esc(b, slug);
+	buf_puts(b, "\"><a href=\"/shows/");
+	esc(b, slug);
+	buf_puts(b, "\">");
+	esc(b, str(s, "title"));
+	buf_puts(b, "</a></h3>");
+	if (*str(texts, "subtitle") != '\0') {
+		buf_puts(b, "<p class=\"show-card__author\">");
+		esc(b, str(texts, "subtitle"));
+		buf_puts(b, "</p>");
+	}
+	if (next != NULL) {
+		buf_puts(b, "<p class=\"show-card__next\"><span class=\"muted\">"
+			    "Prossima replica</span> <strong>");
+		esc(b, mails_date(a, "it", str(next, "local_start")));
+		buf_printf(b, "</strong> <span class=\"badge badge--%s\">%s</span>"
+			      "</p>", str(next, "state"),
+			   state_text(str(next, "state"), false));
+	} else
+		buf_puts(b, "<p class=\"show-card__next muted\">Nessuna replica "
+			    "in programma</p>");
+	buf_puts(b, "<a class=\"btn btn--secondary\" href=\"/shows/");
+	esc(b, slug);
+	buf_puts(b, "\" aria-label=\"Date e prenotazioni: ");
+	esc(b, str(s, "title"));
+	buf_puts(b, "\">Date e prenotazioni</a></div></article></li>");
+}
+
+static const char *site_html(struct json_object *site, const char *page)
+{
+	return str(obj(obj(site, "html"), page), "it");
+}
+
+static void home_html(struct arena *a, struct buf *b, struct json_object *site,
+		      struct json_object *shows)
+{
+	size_t n = shows != NULL ? json_object_array_length(shows) : 0;
+
+	buf_puts(b, "<section class=\"hero\" aria-labelledby=\"company\"><h1 "
+		    "id=\"company\">");
+	esc(b, str(site, "company_name"));
+	buf_puts(b, "</h1><p class=\"hero__tagline\">");
+	esc(b, str(obj(site, "tagline"), "it"));
+	/* cmark's output (raw HTML off), rendered when it was written. */
+	buf_printf(b, "</p><div class=\"hero__text\">%s</div></section>"
+		      "<section id=\"programme\" aria-labelledby=\""
+		      "programme-title\" tabindex=\"-1\"><h2 id=\""
+		      "programme-title\">In programma</h2>",
+		   site_html(site, "home"));
+	if (n == 0)
+		buf_puts(b, "<p>Nessuno spettacolo in programma al momento.</p>");
+	else {
+		buf_puts(b, "<ul class=\"shows\">");
+		for (size_t i = 0; i < n; i++)
+			card_html(a, b, json_object_array_get_idx(shows, i));
+		buf_puts(b, "</ul>");
+	}
+	buf_puts(b, "</section>");
+}
+
+static void company_html(struct buf *b, struct json_object *site,
+			 const char *page)
+{
+	static const char *const titles[] = {
+		"about", "Chi siamo", "contacts", "Contatti e come arrivare",
+		"accessibility", "Accessibilit\u00e0"};
+	const char *title = "";
+
+	for (size_t i = 0; i < sizeof(titles) / sizeof(titles[0]); i += 2)
+		if (strcmp(page, titles[i]) == 0)
+			title = titles[i + 1];
+	buf_printf(b, "<article class=\"prose\" aria-labelledby=\"page-title\">"
+		      "<h1 id=\"page-title\" tabindex=\"-1\">%s</h1><div "
+		      "class=\"site-text\">%s</div></article>", title,
+		   site_html(site, page));
+}
+
+int pages_site_main(struct http_req *req, struct http_res *res)
+{
+	const char *page = http_param(req, "slug");
+	struct json_object *doc, *site, *shows;
+	struct db_conn *c;
+	enum db_status st;
+	PGresult *r;
+	int status;
+
+	if (strcmp(page, "home") != 0 && strcmp(page, "about") != 0 &&
+	    strcmp(page, "contacts") != 0 && strcmp(page, "accessibility") != 0)
+		return fragment(res, 404);
+	if ((status = app_db(req, res, &c)) != 0)
+		return status;
+	st = db_query(c, req->arena, SQL_SITE_PAGE, 1, &app.cfg.timezone, &r);
+	if (st != DB_OK)
+		return app_db_error(res, st);
+	if (PQntuples(r) != 1)
+		return app_internal_error(res);
+	doc = jsonr_parse_object(req->arena, db_val(r, 0, APP_DOC_JSON),
+				 strlen(db_val(r, 0, APP_DOC_JSON)));
+	site = obj(doc, "site");
+	shows = obj(doc, "programme");
+	if (site == NULL)
+		return app_internal_error(res);
+	if (strcmp(page, "home") == 0)
+		home_html(req->arena, &res->body, site, shows);
+	else
+		company_html(&res->body, site, page);
 	return fragment(res, 200);
 }
 

@@ -11,6 +11,7 @@ struct http_res;
 
 int pages_show_head(struct http_req *req, struct http_res *res);
 int pages_show_main(struct http_req *req, struct http_res *res);
+int pages_site_main(struct http_req *req, struct http_res *res);
 int pages_footer(struct http_req *req, struct http_res *res);
 int pages_sitemap(struct http_req *req, struct http_res *res);
 int pages_robots(struct http_req *req, struct http_res *res);

@@ -49,6 +49,8 @@ const struct route app_routes[] = {
 	 ACCESS_PUBLIC},
 	{HTTP_GET, "/api/pages/main/en/shows/{slug}", pages_show_main,
 	 ACCESS_PUBLIC},
+	{HTTP_GET, "/api/pages/main/site/{slug}", pages_site_main,
+	 ACCESS_PUBLIC},
 	{HTTP_GET, "/api/pages/footer", pages_footer, ACCESS_PUBLIC},
 	{HTTP_GET, "/sitemap.xml", pages_sitemap, ACCESS_PUBLIC},
 	{HTTP_GET, "/robots.txt", pages_robots, ACCESS_PUBLIC},

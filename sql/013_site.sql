@@ -307,3 +307,22 @@ BEGIN
     o_result := 'deleted';
 END
 $$;
+
+-- The programme as the server-rendered home page shows it (app/pages.c):
+-- each published show in one language with its next performance.
+CREATE FUNCTION page_programme(p_lang text, p_tz text) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(json_agg(json_build_object(
+        'slug', s.slug, 'title', s.title, 'texts', show_texts(s, p_lang),
+        'image', (SELECT media_json(m) FROM media m WHERE m.id = s.image_id),
+        'next', np.doc) ORDER BY np.starts_at NULLS LAST, s.title), '[]')
+      FROM shows s
+      LEFT JOIN LATERAL (
+        SELECT p.starts_at, json_build_object(
+            'local_start', to_char(p.starts_at AT TIME ZONE p_tz, 'YYYY MM DD HH24:MI ID'),
+            'state', perf_availability(p) ->> 'state') AS doc
+          FROM performances p
+         WHERE p.show_id = s.id AND p.starts_at > now() AND p.status = 'scheduled'
+         ORDER BY p.starts_at LIMIT 1) np ON true
+     WHERE s.published
+$$;

@@ -370,6 +370,18 @@ describe('pages that are right before any script runs', () => {
       assert.ok(page.footer.includes(name), `${p}: footer has ${name}`);
       assert.ok(page.footer.includes('href="/privacy"'), `${p}: footer links the privacy page`);
     }
+    // The home page and the company pages have their content too.
+    await as(admin, '/admin/site', { method: 'PATCH', body: SETTINGS });
+    await pause(1100);
+    const home = parsePage((await api(stack, '/')).text);
+    assert.ok(home.main.includes(`<h1 id="company">${SETTINGS.company_name}</h1>`));
+    assert.ok(home.main.includes(SETTINGS.tagline.it));
+    assert.ok(home.main.includes('<p>Benvenuti al <strong>Nuovo</strong>.</p>'));
+    assert.match(home.main, /<a href="\/shows\/la-locandiera">La locandiera<\/a>/);
+    for (const p of ['about', 'contacts', 'accessibility']) {
+      const page = parsePage((await api(stack, `/${p}`)).text);
+      assert.ok(page.main.includes(`<p>${SETTINGS[p].it.replace(/_(\w+)_/, '<em>$1</em>')}</p>`), `${p}: ${page.main}`);
+    }
   });
 });
 

@@ -22,6 +22,13 @@ export const siteReady = api('/api/site').then((r) => {
   return siteDoc;
 }).catch(() => null);
 
+/**
+ * Did the server render this page's main content (nginx includes,
+ * app/pages.c)? Then a page keeps that markup until its own data has
+ * arrived, instead of a spinner: nothing jumps.
+ */
+export const prerendered = Boolean(document.querySelector('#main > :not(.loading)'));
+
 /** The settings, or null until they have arrived. */
 export function site() {
   return siteDoc;

@@ -5,7 +5,7 @@ import '../styles/base.css';
 import '../strings/public.js';
 import { h, replace } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
-import { loading, mount, setTitle, site, siteHtml } from '../lib/layout.js';
+import { loading, mount, prerendered, setTitle, site, siteHtml } from '../lib/layout.js';
 
 const PAGES = { about: 'nav.about', contacts: 'nav.contacts', accessibility: 'nav.accessibility' };
 const page = location.pathname.replace(/^\//, '').replace(/\/$/, '');
@@ -14,6 +14,7 @@ const key = PAGES[page] ? page : 'about';
 mount((main) => {
   const s = site();
   setTitle(t(PAGES[key]));
+  if (!s && prerendered) return; // the server's markup until the settings are here
   replace(main,
     h('article', { class: 'prose', 'aria-labelledby': 'page-title' },
       h('h1', { id: 'page-title', tabindex: '-1' }, t(PAGES[key])),

@@ -5,7 +5,7 @@ import { api } from '../lib/api.js';
 import { h, replace } from '../lib/dom.js';
 import { shortDate, time } from '../lib/format.js';
 import { t } from '../lib/i18n.js';
-import { badge, errorText, loading, mount, setTitle, site, siteHtml, siteText } from '../lib/layout.js';
+import { badge, errorText, loading, mount, prerendered, setTitle, site, siteHtml, siteText } from '../lib/layout.js';
 import { poster, showText } from '../lib/show-bits.js';
 
 let shows = null;
@@ -13,6 +13,7 @@ let error = null;
 
 function render(main) {
   setTitle(t('home.title'));
+  if (prerendered && !error && (!shows || !site())) return; // the server's markup until the data is here
   replace(main,
     h('section', { class: 'hero', 'aria-labelledby': 'company' },
       h('h1', { id: 'company' }, site()?.company_name ?? ''),

@@ -6,7 +6,7 @@ import { api } from '../lib/api.js';
 import { h, markdown, replace } from '../lib/dom.js';
 import { dateTime, time } from '../lib/format.js';
 import { t, useLang } from '../lib/i18n.js';
-import { badge, errorText, loading, messagePage, mount, setTitle } from '../lib/layout.js';
+import { badge, errorText, loading, messagePage, mount, prerendered, setTitle } from '../lib/layout.js';
 import { bookable, dayBlock, poster, seatsLeft, showText, venueLine } from '../lib/show-bits.js';
 
 const POLL_MS = 20_000;
@@ -38,7 +38,7 @@ function render(main) {
     return;
   }
   if (!show) {
-    replace(main, loading());
+    if (!prerendered) replace(main, loading()); // else the server's markup stays
     return;
   }
   setTitle(show.title);
