@@ -29,6 +29,9 @@ int admin_performances_create(struct http_req *req, struct http_res *res);
 int admin_performances_get(struct http_req *req, struct http_res *res);
 int admin_performances_update(struct http_req *req, struct http_res *res);
 int admin_performances_cancel(struct http_req *req, struct http_res *res);
+int admin_performances_series(struct http_req *req, struct http_res *res);
+int admin_performances_duplicate(struct http_req *req, struct http_res *res);
+int admin_performances_delete(struct http_req *req, struct http_res *res);
 
 /* admin_bookings.c */
 int admin_reservations_list(struct http_req *req, struct http_res *res);

@@ -23,6 +23,7 @@
 #include "input.h"
 #include "outbox.h"
 #include "request.h"
+#include "site.h"
 
 #include "../lib/arena.h"
 #include "../lib/buf.h"
@@ -37,6 +38,7 @@
 #define VENUE_JSON                                                          \
 	"json_build_object('id', v.id, 'name', v.name,"                      \
 	" 'address', v.address, 'city', v.city,"                             \
+	" 'default_capacity', v.default_capacity,"                           \
 	" 'performances', (SELECT count(*) FROM performances p"              \
 	"  WHERE p.venue_id = v.id),"                                        \
 	" 'created_at', v.created_at, 'updated_at', v.updated_at)"
@@ -44,6 +46,15 @@
 #define SHOW_JSON                                                           \
 	"json_build_object('id', s.id, 'slug', s.slug, 'title', s.title,"    \
 	" 'subtitle', s.subtitle, 'description', s.description,"             \
+	" 'subtitle_en', s.subtitle_en, 'description_en', s.description_en," \
+	" 'texts', json_build_object("                                       \
+	"  'subtitle', json_build_object('it', s.subtitle, 'en', s.subtitle_en)," \
+	"  'description', json_build_object('it', s.description,"           \
+	"   'en', s.description_en)),"                                        \
+	" 'description_html', s.description_html,"                           \
+	" 'image', s.image_id,"                                              \
+	" 'image_media', (SELECT media_json(m) FROM media m"                 \
+	"  WHERE m.id = s.image_id),"                                        \
 	" 'image_url', s.image_url, 'duration_minutes', s.duration_minutes," \
 	" 'published', s.published,"                                         \
 	" 'performances', (SELECT count(*) FROM performances p"              \
@@ -100,14 +111,17 @@ static const char SQL_VENUE[] =
 
 /* Writes for audit_tx(): enum audit_col (audit.h). */
 static const char SQL_VENUE_CREATE[] =
-	"WITH v AS (INSERT INTO venues (name, address, city)"
-	"  VALUES ($1, coalesce($2, ''), coalesce($3, '')) RETURNING *)"
+	"WITH v AS (INSERT INTO venues (name, address, city, default_capacity)"
+	"  VALUES ($1, coalesce($2, ''), coalesce($3, ''), $4::integer)"
+	"  RETURNING *)"
 	" SELECT v.id, NULL, to_jsonb(v)::text, " VENUE_JSON "::text FROM v";
 
 static const char SQL_VENUE_UPDATE[] =
 	"WITH o AS (SELECT * FROM venues WHERE id = $1::bigint),"
 	" v AS (UPDATE venues x SET name = coalesce($2, x.name),"
 	"  address = coalesce($3, x.address), city = coalesce($4, x.city),"
+	"  default_capacity = CASE WHEN $5::boolean THEN $6::integer"
+	"   ELSE x.default_capacity END,"
 	"  updated_at = now() FROM o WHERE x.id = o.id RETURNING x.*)"
 	" SELECT v.id, to_jsonb(o)::text, to_jsonb(v)::text, "
 	VENUE_JSON "::text FROM o, v";
@@ -126,9 +140,11 @@ static const char SQL_SHOW[] =
 
 static const char SQL_SHOW_CREATE[] =
 	"WITH s AS (INSERT INTO shows (slug, title, subtitle, description,"
-	"  image_url, duration_minutes, published)"
+	"  image_url, duration_minutes, published, subtitle_en, description_en,"
+	"  description_html, image_id)"
 	"  VALUES ($1, $2, coalesce($3, ''), coalesce($4, ''), $5,"
-	"  $6::integer, coalesce($7::boolean, false)) RETURNING *)"
+	"  $6::integer, coalesce($7::boolean, false), coalesce($8, ''),"
+	"  coalesce($9, ''), $10::jsonb, $11::bigint) RETURNING *)"
 	" SELECT s.id, NULL, to_jsonb(s)::text, " SHOW_JSON "::text FROM s";
 
 static const char SQL_SHOW_UPDATE[] =
@@ -141,6 +157,12 @@ static const char SQL_SHOW_UPDATE[] =
 	"  duration_minutes = CASE WHEN $8::boolean THEN $9::integer"
 	"   ELSE x.duration_minutes END,"
 	"  published = coalesce($10::boolean, x.published),"
+	"  subtitle_en = coalesce($11, x.subtitle_en),"
+	"  description_en = coalesce($12, x.description_en),"
+	"  description_html = CASE WHEN x.description_html IS NULL THEN NULL"
+	"   ELSE x.description_html || coalesce($13::jsonb, '{}') END,"
+	"  image_id = CASE WHEN $14::boolean THEN $15::bigint"
+	"   ELSE x.image_id END,"
 	"  updated_at = now() FROM o WHERE x.id = o.id RETURNING x.*)"
 	" SELECT s.id, to_jsonb(o)::text, to_jsonb(s)::text, "
 	SHOW_JSON "::text FROM o, s";
@@ -163,6 +185,33 @@ static const char SQL_PERFORMANCE_CREATE[] =
 	"SELECT o_result, o_id FROM admin_create_performance($1::bigint,"
 	" $2::bigint, $3::timestamptz, $4::integer, $5::integer, $6::integer,"
 	" $7::timestamptz, $8::timestamptz, $9::integer, $10::bigint, $11)";
+
+/* The capacity a new performance gets when its body has none. */
+enum { VENUE_CAPACITY };
+static const char SQL_VENUE_CAPACITY[] =
+	"SELECT default_capacity FROM venues WHERE id = $1::bigint";
+
+enum { SERIES_RESULT, SERIES_COUNT, SERIES_IDS };
+static const char SQL_SERIES[] =
+	"SELECT o_result, o_count, o_ids::text FROM admin_create_series("
+	"$1::bigint, $2::bigint, $3::integer[], $4::time, $5::date, $6::date,"
+	" $7, $8::integer, $9::integer, $10::integer, $11::integer,"
+	" $12::bigint, $13)";
+
+static const char SQL_PERFORMANCES_BY_ID[] =
+	"SELECT coalesce(json_agg(" PERFORMANCE_JSON
+	" ORDER BY p.starts_at, p.id), '[]')::text" PERFORMANCE_FROM
+	" WHERE p.id = ANY ($1::bigint[])";
+
+enum { DUP_RESULT, DUP_ID };
+static const char SQL_DUPLICATE[] =
+	"SELECT o_result, o_id FROM admin_duplicate_performance($1::bigint,"
+	" $2::timestamptz, $3::bigint, $4)";
+
+enum { DELETE_RESULT };
+static const char SQL_PERFORMANCE_DELETE[] =
+	"SELECT o_result FROM admin_delete_performance($1::bigint, $2::bigint,"
+	" $3)";
 
 enum { PERF_UPDATE_RESULT, PERF_SEATS_TAKEN, PERF_UPDATE_NOTIFIED };
 static const char SQL_PERFORMANCE_UPDATE[] =
@@ -253,7 +302,8 @@ static int with_notified(struct http_res *res, int status, const char *n)
 /* ---- venues --------------------------------------------------------- */
 
 struct venue_in {
-	const char *name, *address, *city;
+	const char *name, *address, *city, *capacity;
+	enum input_in capacity_in;
 };
 
 static bool venue_input(struct arena *a, struct json_object *body,
@@ -261,10 +311,13 @@ static bool venue_input(struct arena *a, struct json_object *body,
 {
 	struct venue_in *in = out;
 	int req = create ? INPUT_REQUIRED : 0;
+	int64_t n;
 
 	input_text(a, body, f, "name", 200, req | INPUT_NONEMPTY, &in->name);
 	input_text(a, body, f, "address", 300, 0, &in->address);
 	input_text(a, body, f, "city", 100, 0, &in->city);
+	in->capacity_in = input_int(a, body, f, "default_capacity", 0, 100000,
+				    INPUT_NULLABLE, &n, &in->capacity);
 	return f->n == 0;
 }
 
@@ -291,18 +344,21 @@ static int venue_write(struct http_req *req, struct http_res *res,
 	if ((status = write_input(req, res, venue_input, create, &in, &c)) != 0)
 		return status;
 	if (create) {
-		const char *params[3] = {in.name, in.address, in.city};
+		const char *params[4] = {in.name, in.address, in.city,
+					 in.capacity};
 
-		st = audit_tx(c, req, "create", "venue", SQL_VENUE_CREATE, 3,
+		st = audit_tx(c, req, "create", "venue", SQL_VENUE_CREATE, 4,
 			      params, &row);
 		return written(req, res, st, row, 201, "venue",
 			       "venue_created");
 	}
 	{
-		const char *params[4] = {http_param(req, "id"), in.name,
-					 in.address, in.city};
+		const char *params[6] = {
+			http_param(req, "id"), in.name, in.address, in.city,
+			in.capacity_in == INPUT_ABSENT ? "false" : "true",
+			in.capacity};
 
-		st = audit_tx(c, req, "update", "venue", SQL_VENUE_UPDATE, 4,
+		st = audit_tx(c, req, "update", "venue", SQL_VENUE_UPDATE, 6,
 			      params, &row);
 	}
 	return written(req, res, st, row, 200, "venue", "venue_updated");
@@ -359,8 +415,58 @@ static bool image_url_valid(const char *s)
 struct show_in {
 	const char *slug, *title, *subtitle, *description, *image_url;
 	const char *duration, *published;
-	enum input_in image_in, duration_in;
+	const char *subtitle_en, *description_en;
+	const char *html;	/* {"it": html, "en": html} of what is set */
+	const char *image;	/* a media id */
+	enum input_in image_in, duration_in, media_in;
 };
+
+/*
+ * subtitle or description: a string is the Italian text (what every
+ * client wrote before texts had languages), {"it", "en"} either or both.
+ */
+static void show_lang_input(struct arena *a, struct json_object *body,
+			    struct input_fields *f, const char *key,
+			    size_t max, int flags, const char **it,
+			    const char **en)
+{
+	struct json_object *v;
+	const char *t[2];
+
+	*it = *en = NULL;
+	if (json_object_object_get_ex(body, key, &v) &&
+	    json_object_is_type(v, json_type_object)) {
+		if (site_lang_text(a, body, f, key, max, flags, false, t)) {
+			*it = t[0];
+			*en = t[1];
+		}
+		return;
+	}
+	input_text(a, body, f, key, max, flags, it);
+}
+
+/* The HTML of the descriptions the body sets, as a JSON object. */
+static const char *show_html(struct arena *a, const struct show_in *in)
+{
+	struct buf b;
+	struct jsonw w;
+
+	if (in->description == NULL && in->description_en == NULL)
+		return NULL;
+	buf_init(&b, a, 1024);
+	jsonw_init(&w, &b);
+	jsonw_obj(&w);
+	if (in->description != NULL) {
+		jsonw_key(&w, "it");
+		jsonw_str(&w, site_markdown(a, in->description));
+	}
+	if (in->description_en != NULL) {
+		jsonw_key(&w, "en");
+		jsonw_str(&w, site_markdown(a, in->description_en));
+	}
+	jsonw_end(&w);
+	return b.failed ? NULL : b.data;
+}
 
 static bool show_input(struct arena *a, struct json_object *body,
 		       struct input_fields *f, bool create, void *out)
@@ -375,9 +481,13 @@ static bool show_input(struct arena *a, struct json_object *body,
 	    !slug_valid(in->slug))
 		input_field_error(f, "slug", "invalid");
 	input_text(a, body, f, "title", 200, req | INPUT_NONEMPTY, &in->title);
-	input_text(a, body, f, "subtitle", 300, 0, &in->subtitle);
-	input_text(a, body, f, "description", 20000, INPUT_MULTILINE,
-		   &in->description);
+	show_lang_input(a, body, f, "subtitle", 300, 0, &in->subtitle,
+			&in->subtitle_en);
+	show_lang_input(a, body, f, "description", 20000, INPUT_MULTILINE,
+			&in->description, &in->description_en);
+	in->media_in = input_int(a, body, f, "image", 1, INT64_MAX - 1,
+				 INPUT_NULLABLE, &n, &in->image);
+	in->html = show_html(a, in);
 	in->image_in = input_text(a, body, f, "image_url", 500, INPUT_NULLABLE,
 				  &in->image_url);
 	if (in->image_in == INPUT_SET && *in->image_url == '\0') {
@@ -428,6 +538,21 @@ static int show_write(struct http_req *req, struct http_res *res,
 		db_param_bool(&p, in.duration_in != INPUT_ABSENT);
 	db_param(&p, in.duration);
 	db_param(&p, in.published);
+	db_param(&p, in.subtitle_en);
+	db_param(&p, in.description_en);
+	if (create) {
+		/* Both languages: a new show has no other HTML to keep. */
+		const char *d[2] = {in.description, in.description_en};
+
+		in.description = d[0] != NULL ? d[0] : "";
+		in.description_en = d[1] != NULL ? d[1] : "";
+		in.html = show_html(req->arena, &in);
+	}
+	db_param(&p, in.html);
+	if (!create)
+		db_param_bool(&p, in.media_in == INPUT_SET ||
+				      in.media_in == INPUT_NULL);
+	db_param(&p, in.image);
 	if (create)
 		st = audit_tx(c, req, "create", "show", SQL_SHOW_CREATE, p.n,
 			      p.v, &row);
@@ -438,6 +563,8 @@ static int show_write(struct http_req *req, struct http_res *res,
 		return http_error_fields(res, 409, "conflict",
 					 "another show has this slug",
 					 "{\"slug\":\"taken\"}");
+	if (st == DB_CONSTRAINT)
+		return input_field_answer(res, req->arena, "image", "unknown");
 	return written(req, res, st, row, create ? 201 : 200, "show",
 		       create ? "show_created" : "show_updated");
 }
@@ -477,8 +604,12 @@ static bool perf_input(struct arena *a, struct json_object *body,
 	input_int(a, body, f, "venue_id", 1, INT64_MAX - 1, req, &n,
 		  &in->venue);
 	input_time(body, f, "starts_at", req, &in->starts);
-	input_int(a, body, f, "capacity", 0, 100000, req, &capacity,
-		  &in->capacity);
+	/* A new performance's capacity defaults to its venue's: without a
+	 * venue there is none to take. */
+	if (input_int(a, body, f, "capacity", 0, 100000, 0, &capacity,
+		      &in->capacity) == INPUT_ABSENT &&
+	    create && in->venue == NULL)
+		input_field_error(f, "capacity", "required");
 	input_int(a, body, f, "occupied_manual", 0, 100000, 0, &occupied,
 		  &in->occupied);
 	input_int(a, body, f, "extra_seats", 0, 100000, 0, &extra, &in->extra);
@@ -494,7 +625,8 @@ static bool perf_input(struct arena *a, struct json_object *body,
 	/* A new performance has nothing taken: fewer than no seats to sell
 	 * is a typing error. Updates meet the same rule in SQL, with what
 	 * is taken. */
-	if (create && f->n == 0 && occupied > capacity + extra)
+	if (create && f->n == 0 && in->capacity != NULL &&
+	    occupied > capacity + extra)
 		input_field_error(f, "occupied_manual", "out_of_range");
 	return f->n == 0;
 }
@@ -579,6 +711,24 @@ int admin_performances_get(struct http_req *req, struct http_res *res)
 			    http_param(req, "id"), "performance");
 }
 
+/* No capacity in the body: the venue's default, or 422 capacity
+ * required when it has none (an unknown venue is the SQL's answer). */
+static int venue_capacity(struct http_req *req, struct http_res *res,
+			  struct db_conn *c, struct perf_in *in)
+{
+	enum db_status st;
+	PGresult *r;
+
+	st = db_query(c, req->arena, SQL_VENUE_CAPACITY, 1, &in->venue, &r);
+	if (st != DB_OK)
+		return app_db_error(res, st);
+	if (PQntuples(r) == 1 && db_null(r, 0, VENUE_CAPACITY))
+		return input_field_answer(res, req->arena, "capacity",
+					  "required");
+	in->capacity = PQntuples(r) == 1 ? db_val(r, 0, VENUE_CAPACITY) : "0";
+	return 0;
+}
+
 int admin_performances_create(struct http_req *req, struct http_res *res)
 {
 	const struct outcome *o;
@@ -588,7 +738,9 @@ int admin_performances_create(struct http_req *req, struct http_res *res)
 	PGresult *row;
 	int status;
 
-	if ((status = write_input(req, res, perf_input, true, &in, &c)) != 0)
+	if ((status = write_input(req, res, perf_input, true, &in, &c)) != 0 ||
+	    (in.capacity == NULL &&
+	     (status = venue_capacity(req, res, c, &in)) != 0))
 		return status;
 	db_params_init(&p);
 	perf_params(&p, &in, false);
@@ -699,4 +851,237 @@ int admin_performances_cancel(struct http_req *req, struct http_res *res)
 					       http_param(req, "id"),
 					       "performance"),
 			     db_val(row, 0, PERF_CANCEL_NOTIFIED));
+}
+
+/* ---- scheduling in bulk --------------------------------------------- */
+
+/* "HH:MM", 00:00-23:59. */
+static bool clock_valid(const char *s)
+{
+	return strlen(s) == 5 && s[2] == ':' && s[0] >= '0' && s[0] <= '2' &&
+	       s[1] >= '0' && s[1] <= '9' && s[3] >= '0' && s[3] <= '5' &&
+	       s[4] >= '0' && s[4] <= '9' && (s[0] < '2' || s[1] <= '3');
+}
+
+/* "YYYY-MM-DD", years 2000-2100, a day the month has. */
+static bool date_valid(const char *s)
+{
+	static const int days[12] = {31, 29, 31, 30, 31, 30,
+				     31, 31, 30, 31, 30, 31};
+	int y, m, d;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+	    (s[3] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (y < 2000 || y > 2100 || m < 1 || m > 12 || d < 1 ||
+	    d > days[m - 1])
+		return false;
+	return m != 2 || d < 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
+}
+
+struct series_in {
+	const char *show, *venue, *days, *time, *from, *to;
+	const char *capacity, *occupied, *extra, *max;
+};
+
+/* days_of_week: [1..7] (ISO, 1 = Monday), each once, as "{1,3,5}". */
+static void days_input(struct arena *a, struct json_object *body,
+		       struct input_fields *f, struct series_in *in)
+{
+	struct json_object *v;
+	bool seen[8] = {false};
+	struct buf b;
+	size_t n;
+
+	if (!json_object_object_get_ex(body, "days_of_week", &v) || v == NULL) {
+		input_field_error(f, "days_of_week", "required");
+		return;
+	}
+	if (!json_object_is_type(v, json_type_array) ||
+	    (n = json_object_array_length(v)) == 0 || n > 7) {
+		input_field_error(f, "days_of_week", "invalid");
+		return;
+	}
+	buf_init(&b, a, 32);
+	buf_putc(&b, '{');
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(v, i);
+		int day = e != NULL && json_object_is_type(e, json_type_int)
+				  ? json_object_get_int(e) : 0;
+
+		if (day < 1 || day > 7 || seen[day]) {
+			input_field_error(f, "days_of_week", "invalid");
+			return;
+		}
+		seen[day] = true;
+		buf_printf(&b, "%s%d", i ? "," : "", day);
+	}
+	buf_putc(&b, '}');
+	in->days = b.failed ? NULL : b.data;
+}
+
+static bool series_input(struct arena *a, struct json_object *body,
+			 struct input_fields *f, bool create, void *out)
+{
+	struct series_in *in = out;
+	int64_t n;
+
+	(void)create;
+	input_int(a, body, f, "show_id", 1, INT64_MAX - 1, INPUT_REQUIRED, &n,
+		  &in->show);
+	input_int(a, body, f, "venue_id", 1, INT64_MAX - 1, INPUT_REQUIRED, &n,
+		  &in->venue);
+	days_input(a, body, f, in);
+	if (input_text(a, body, f, "time", 5, INPUT_REQUIRED, &in->time) ==
+		    INPUT_SET && !clock_valid(in->time))
+		input_field_error(f, "time", "invalid");
+	if (input_text(a, body, f, "from", 10, INPUT_REQUIRED, &in->from) ==
+		    INPUT_SET && !date_valid(in->from))
+		input_field_error(f, "from", "invalid");
+	if (input_text(a, body, f, "to", 10, INPUT_REQUIRED, &in->to) ==
+		    INPUT_SET && !date_valid(in->to))
+		input_field_error(f, "to", "invalid");
+	input_int(a, body, f, "capacity", 0, 100000, 0, &n, &in->capacity);
+	input_int(a, body, f, "occupied_manual", 0, 100000, 0, &n,
+		  &in->occupied);
+	input_int(a, body, f, "extra_seats", 0, 100000, 0, &n, &in->extra);
+	input_int(a, body, f, "max_seats_per_reservation", 1, 100, 0, &n,
+		  &in->max);
+	return f->n == 0;
+}
+
+/* POST /admin/performances/series: admin_create_series() */
+static const struct outcome series_outcomes[] = {
+	{"created", 201, NULL, NULL, NULL, NULL},
+	{"unknown_show", 422, "validation_failed", "some fields are not valid",
+	 "{\"show_id\":\"unknown\"}", NULL},
+	{"unknown_venue", 422, "validation_failed", "some fields are not valid",
+	 "{\"venue_id\":\"unknown\"}", NULL},
+	{"no_capacity", 422, "validation_failed",
+	 "the venue has no default capacity: give one",
+	 "{\"capacity\":\"required\"}", NULL},
+	{"bad_occupied", 422, "validation_failed", "some fields are not valid",
+	 "{\"occupied_manual\":\"out_of_range\"}", NULL},
+	{"bad_range", 422, "validation_failed",
+	 "the range must end after it starts, within 400 days",
+	 "{\"to\":\"before_from\"}", NULL},
+	{"none", 422, "validation_failed", "no day of the range is one of those",
+	 "{\"days_of_week\":\"no_dates\"}", NULL},
+	{"too_many", 422, "validation_failed", "at most 200 at once",
+	 "{\"to\":\"too_many\"}", NULL},
+};
+
+int admin_performances_series(struct http_req *req, struct http_res *res)
+{
+	const struct outcome *o;
+	struct series_in in = {0};
+	struct db_params p;
+	struct db_conn *c = NULL;
+	PGresult *row;
+	int status;
+
+	if ((status = write_input(req, res, series_input, true, &in, &c)) != 0)
+		return status;
+	db_params_init(&p);
+	db_param(&p, in.show);
+	db_param(&p, in.venue);
+	db_param(&p, in.days);
+	db_param(&p, in.time);
+	db_param(&p, in.from);
+	db_param(&p, in.to);
+	db_param(&p, app.cfg.timezone);
+	db_param(&p, in.capacity);
+	db_param(&p, in.occupied);
+	db_param(&p, in.extra);
+	db_param(&p, in.max);
+	audit_params(&p, req);
+	/* No lock: nobody can book performances that do not exist yet. */
+	if ((status = app_call(req, res, c, 0, SQL_SERIES, &p, &row)) != 0 ||
+	    (status = app_outcome(res, OUTCOMES(series_outcomes),
+				  db_val(row, 0, SERIES_RESULT), NULL, &o)) != 0)
+		return status;
+	log_event(LOG_INFO, req->request_id, "performances_created",
+		  "%s performances by user %s", db_val(row, 0, SERIES_COUNT),
+		  auth_user(req)->id_text);
+	return app_document(req, res, 201, SQL_PERFORMANCES_BY_ID,
+			    db_val(row, 0, SERIES_IDS), "performances");
+}
+
+/* POST /admin/performances/{id}/duplicate: admin_duplicate_performance() */
+static const struct outcome duplicate_outcomes[] = {
+	{"created", 201, NULL, NULL, NULL, NULL},
+	{"not_found", 404, "not_found", "no such performance", NULL, NULL},
+};
+
+int admin_performances_duplicate(struct http_req *req, struct http_res *res)
+{
+	const struct outcome *o;
+	struct json_object *body;
+	struct input_fields f;
+	const char *starts = NULL;
+	struct db_params p;
+	struct db_conn *c;
+	PGresult *row;
+	int status;
+
+	if ((status = app_json_body(req, res, &body)) != 0)
+		return status;
+	input_fields_init(&f, req->arena);
+	input_time(body, &f, "starts_at", INPUT_REQUIRED, &starts);
+	if (f.n != 0)
+		return input_fields_answer(res, &f);
+	db_params_init(&p);
+	db_param(&p, http_param(req, "id"));
+	db_param(&p, starts);
+	audit_params(&p, req);
+	if ((status = app_db(req, res, &c)) != 0 ||
+	    (status = app_call(req, res, c, 0, SQL_DUPLICATE, &p, &row)) != 0 ||
+	    (status = app_outcome(res, OUTCOMES(duplicate_outcomes),
+				  db_val(row, 0, DUP_RESULT), NULL, &o)) != 0)
+		return status;
+	log_event(LOG_INFO, req->request_id, "performance_created",
+		  "performance %s (a copy of %s) by user %s",
+		  db_val(row, 0, DUP_ID), http_param(req, "id"),
+		  auth_user(req)->id_text);
+	return app_document(req, res, o->status, SQL_PERFORMANCE,
+			    db_val(row, 0, DUP_ID), "performance");
+}
+
+/* DELETE /admin/performances/{id}: admin_delete_performance() */
+static const struct outcome delete_outcomes[] = {
+	{"deleted", 204, NULL, NULL, NULL, NULL},
+	{"not_found", 404, "not_found", "no such performance", NULL, NULL},
+	{"has_reservations", 409, "has_reservations",
+	 "it has bookings: cancel it instead", NULL, NULL},
+};
+
+int admin_performances_delete(struct http_req *req, struct http_res *res)
+{
+	const struct outcome *o;
+	struct db_params p;
+	struct db_conn *c;
+	PGresult *row;
+	int status;
+
+	db_params_init(&p);
+	db_param(&p, http_param(req, "id"));
+	audit_params(&p, req);
+	/* Under the performance's lock: a booking cannot slip in between
+	 * the check and the delete. */
+	if ((status = app_db(req, res, &c)) != 0 ||
+	    (status = app_call(req, res, c, input_path_id(req),
+			       SQL_PERFORMANCE_DELETE, &p, &row)) != 0 ||
+	    (status = app_outcome(res, OUTCOMES(delete_outcomes),
+				  db_val(row, 0, DELETE_RESULT), NULL, &o)) != 0)
+		return status;
+	log_event(LOG_INFO, req->request_id, "performance_deleted",
+		  "performance %s by user %s", http_param(req, "id"),
+		  auth_user(req)->id_text);
+	return 204;
 }

@@ -89,7 +89,8 @@ static const char SQL_AUDIT[] =
 	" LEFT JOIN users u ON u.id = a.user_id";
 
 static const char *const ENTITIES[] = {"venue", "show", "performance",
-				       "reservation", "checkin", "user"};
+				       "reservation", "checkin", "user",
+				       "site", "media"};
 #define NENTITIES (sizeof(ENTITIES) / sizeof(ENTITIES[0]))
 
 /* {"user": <doc>, "password": "<shown once>"} */

@@ -34,4 +34,13 @@ enum access {
 extern const struct route app_routes[];
 extern const size_t app_nroutes;
 
+/* The handlers whose body is not JSON (uploads), with the largest body
+ * each takes; every other route's is JSON of at most HTTP_MAX_BODY. */
+struct raw_body {
+	route_handler handler;
+	size_t max;
+};
+extern const struct raw_body app_raw_bodies[];
+extern const size_t app_nraw_bodies;
+
 #endif

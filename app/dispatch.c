@@ -13,25 +13,40 @@
 
 #include <string.h>
 
+/* The largest body of route r: 0 when it takes JSON (HTTP_MAX_BODY). */
+static size_t raw_body_max(const struct route *r)
+{
+	for (size_t i = 0; r != NULL && i < app_nraw_bodies; i++)
+		if (app_raw_bodies[i].handler == r->handler)
+			return app_raw_bodies[i].max;
+	return 0;
+}
+
 static int route_and_call(struct http_req *req, struct http_res *res,
 			  const struct http_io *io)
 {
 	const struct route *r = NULL;
 	char allow[64];
 	int status;
+	enum router_result match = router_match(app_routes, app_nroutes, req,
+						&r, allow, sizeof(allow));
+	size_t raw = match == ROUTER_FOUND ? raw_body_max(r) : 0;
+	size_t max = raw > 0 ? raw : HTTP_MAX_BODY;
 
 	/* Read (or drain) the body first: an unread body would break the
-	 * kept FastCGI connection, whatever we answer. */
-	status = http_read_body(req, io);
+	 * kept FastCGI connection, whatever we answer. Only the route knows
+	 * its limit (an upload's is larger). */
+	status = http_read_body_max(req, io, max);
 	if (status == 413)
 		return http_error(res, 413, "payload_too_large",
-				  "request body is larger than 16 KiB");
+				  max == HTTP_MAX_BODY
+					  ? "request body is larger than 16 KiB"
+					  : "request body is larger than allowed");
 	if (status != 0)
 		return http_error(res, status, "bad_request",
 				  "request body could not be read");
 
-	switch (router_match(app_routes, app_nroutes, req, &r, allow,
-			     sizeof(allow))) {
+	switch (match) {
 	case ROUTER_NOT_FOUND:
 		req->route = "-";
 		return http_error(res, 404, "not_found", "no such resource");
@@ -45,7 +60,7 @@ static int route_and_call(struct http_req *req, struct http_res *res,
 	}
 
 	if ((req->method == HTTP_POST || req->method == HTTP_PUT ||
-	     req->method == HTTP_PATCH) &&
+	     req->method == HTTP_PATCH) && raw == 0 &&
 	    req->body_len > 0 && !http_content_type_is(req, "application/json"))
 		return http_error(res, 415, "unsupported_media_type",
 				  "send the body as application/json");

@@ -7,6 +7,7 @@
 
 #include "app.h"
 #include "waitlist_notices.h"
+#include "site.h"
 
 #include "../lib/arena.h"
 #include "../lib/db.h"
@@ -225,4 +226,5 @@ void housekeeping_run(struct arena *a)
 	(void)db_exec(c, a, SQL_FORGET_LISTS, 0, NULL, NULL);
 	remind(c, a);
 	purge(c, a);
+	site_render_missing(c, a);
 }

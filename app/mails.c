@@ -9,6 +9,7 @@
 #include "mails.h"
 
 #include "app.h"
+#include "site.h"
 
 #include "../lib/arena.h"
 #include "../lib/buf.h"
@@ -92,29 +93,84 @@ static void html_link(struct buf *b, const char *url, const char *label)
 	buf_puts(b, "</a></p>");
 }
 
-/* Who the message is from and to: the theatre's sender and reply-to. */
-static void envelope(struct mail_msg *m, const struct mails_booking *b)
+/* "name" <address>, the name quoted for any character. NULL on OOM. */
+static const char *mailbox(struct arena *a, const char *name,
+			   const char *addr)
 {
+	struct buf b;
+
+	buf_init(&b, a, 128);
+	buf_putc(&b, '"');
+	for (; *name != '\0'; name++) {
+		if (*name == '"' || *name == '\\')
+			buf_putc(&b, '\\');
+		buf_putc(&b, *name);
+	}
+	buf_printf(&b, "\" <%s>", addr);
+	return b.failed ? NULL : b.data;
+}
+
+/*
+ * Who the message is from and to. The sender's name is the company's
+ * (site settings) unless BOXOFFICE_MAIL_FROM names one itself; Reply-To
+ * is BOXOFFICE_MAIL_REPLY_TO, else the site's contact address.
+ */
+static void envelope(struct arena *a, struct mail_msg *m,
+		     const struct mails_booking *b)
+{
+	struct site_mail s;
+	char addr[256];
+
+	site_mail(a, &s);
 	memset(m, 0, sizeof(*m));
 	m->from = app.cfg.mail_from;
+	if (strchr(app.cfg.mail_from, '<') == NULL && *s.company_name != '\0' &&
+	    mail_address(app.cfg.mail_from, addr, sizeof(addr)) == 0) {
+		const char *from = mailbox(a, s.company_name, addr);
+
+		if (from != NULL)
+			m->from = from;
+	}
 	m->reply_to = app.cfg.mail_reply_to;
+	if (*m->reply_to == '\0' && *s.contact_email != '\0') {
+		const char *r = *s.company_name != '\0'
+					? mailbox(a, s.company_name,
+						  s.contact_email)
+					: s.contact_email;
+
+		m->reply_to = r != NULL ? r : "";
+	}
 	m->to = b->email;
 	m->to_name = b->name;
 }
 
+/* The theatre's own contacts, " · " between them: "" when none is set. */
+static const char *contacts(struct arena *a, const struct site_mail *s)
+{
+	const char *sep = *s->contact_email != '\0' && *s->phone != '\0'
+				  ? " \u00b7 " : "";
+
+	return arena_printf(a, "%s%s%s", s->contact_email, sep, s->phone);
+}
+
 /*
- * The end of every message: the venue and its address, and how to reach
- * the theatre (replying, when there is a reply-to; else the website, but
- * never in the first, unconfirmed message, whose only link is the
- * confirmation link: site is false there).
+ * The end of every message: the company, the venue and its address, and
+ * how to reach the theatre (replying, when there is a reply-to; else the
+ * website, but never in the first, unconfirmed message, whose only link
+ * is the confirmation link: site is false there), and its contacts.
  */
 static void footer(struct arena *a, struct buf *text, struct buf *htm,
 		   const struct mails_booking *b, bool it, bool site)
 {
+	struct site_mail s;
 	const char *where = arena_printf(a, "%s, %s", b->venue_name,
 					 b->venue_address);
-	const char *contact =
-		*app.cfg.mail_reply_to != '\0'
+	const char *contact, *reach;
+
+	site_mail(a, &s);
+	reach = contacts(a, &s);
+	contact =
+		*app.cfg.mail_reply_to != '\0' || *s.contact_email != '\0'
 			? (it ? "Per scrivere al teatro rispondi a questo "
 				"messaggio."
 			      : "To write to the theatre, reply to this "
@@ -123,17 +179,30 @@ static void footer(struct arena *a, struct buf *text, struct buf *htm,
 				      app.cfg.public_url)
 		       : "";
 
-	if (where == NULL || contact == NULL) {
+	if (where == NULL || contact == NULL || reach == NULL) {
 		text->failed = true;
 		return;
 	}
-	buf_printf(text, "\n-- \n%s\n%s%s", where, contact,
+	buf_puts(text, "\n-- \n");
+	if (*s.company_name != '\0')
+		buf_printf(text, "%s\n", s.company_name);
+	buf_printf(text, "%s\n%s%s", where, contact,
 		   *contact != '\0' ? "\n" : "");
+	if (*reach != '\0')
+		buf_printf(text, "%s\n", reach);
 	buf_puts(htm, "<hr><p style=\"color:#555;font-size:90%\">");
+	if (*s.company_name != '\0') {
+		html(htm, s.company_name);
+		buf_puts(htm, "<br>");
+	}
 	html(htm, where);
 	if (*contact != '\0') {
 		buf_puts(htm, "<br>");
 		html(htm, contact);
+	}
+	if (*reach != '\0') {
+		buf_puts(htm, "<br>");
+		html(htm, reach);
 	}
 	buf_puts(htm, "</p>");
 }
@@ -204,7 +273,7 @@ int mails_confirm(struct arena *a, const struct mails_booking *b,
 
 	/* Unconfirmed: the address may not be the visitor's, so no name of
 	 * theirs goes to it, not even in To: (docs/ARCHITECTURE.md). */
-	envelope(&m, b);
+	envelope(a, &m, b);
 	m.to_name = NULL;
 	m.subject = subject;
 	m.text = text.data;
@@ -390,7 +459,7 @@ int mails_ticket(struct arena *a, const struct mails_booking *b,
 					  "ticket-qr", png.data, png.len};
 	att[1] = (struct mail_attachment){
 		"performance.ics", MAILS_ICS_TYPE, NULL, ics.data, ics.len};
-	envelope(&m, b);
+	envelope(a, &m, b);
 	m.subject = w.subject;
 	m.text = text.data;
 	m.html = htm.data;
@@ -441,7 +510,7 @@ static int notice(struct arena *a, const struct mails_booking *b, bool it,
 		"performance.ics",
 		b->cancelled ? MAILS_ICS_CANCEL_TYPE : MAILS_ICS_TYPE, NULL,
 		ics.data, ics.len};
-	envelope(&m, b);
+	envelope(a, &m, b);
 	m.subject = w->subject;
 	m.text = text.data;
 	m.html = htm.data;
@@ -651,7 +720,7 @@ int mails_reminder(struct arena *a, const struct mails_booking *b,
 						    png.len};
 	att[k++] = (struct mail_attachment){"performance.ics", MAILS_ICS_TYPE,
 					    NULL, ics.data, ics.len};
-	envelope(&m, b);
+	envelope(a, &m, b);
 	m.subject = w.subject;
 	m.text = text.data;
 	m.html = htm.data;
@@ -750,7 +819,7 @@ int mails_bookings(struct arena *a, const char *locale, const char *email,
 	/* Asked for by anyone who typed the address: no name in To:. */
 	who = items[0].booking;
 	who.email = email;
-	envelope(&m, &who);
+	envelope(a, &m, &who);
 	m.to_name = NULL;
 	m.subject = subject;
 	m.text = text.data;
@@ -789,7 +858,7 @@ static int simple(struct arena *a, const struct mails_booking *b, bool it,
 	buf_puts(&htm, "</body></html>\n");
 	if (text.failed || htm.failed)
 		return -1;
-	envelope(&m, b);
+	envelope(a, &m, b);
 	if (!to_name)
 		m.to_name = NULL;
 	m.subject = subject;

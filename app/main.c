@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "cli.h"
 #include "dispatch.h"
+#include "media.h"
 #include "ops.h"
 #include "outbox.h"
 
@@ -306,6 +307,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	/* libvips before any thread: uploads (app/media.c). */
+	if (media_init(argv[0]) < 0)
+		return 1;
 	app.pool = db_pool_new(app.cfg.database_url, app.cfg.pool_size);
 	if (app.pool == NULL) {
 		log_event(LOG_ERROR, NULL, "startup_failed", "out of memory");

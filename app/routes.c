@@ -11,9 +11,12 @@
 #include "checkins.h"
 #include "door.h"
 #include "ops.h"
+#include "pages.h"
 #include "health.h"
+#include "media.h"
 #include "shows.h"
 #include "waitlist.h"
+#include "site.h"
 
 #include <string.h>
 
@@ -35,10 +38,24 @@ static int admin_page(struct http_req *req, struct http_res *res)
 const struct route app_routes[] = {
 	{HTTP_GET, "/api/health", health_get, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/shows", shows_list, ACCESS_PUBLIC},
-	{HTTP_GET, "/api/site", shows_site, ACCESS_PUBLIC},
+	{HTTP_GET, "/api/site", site_get, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/shows/{slug}", shows_get, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/performances/{id}", shows_performance, ACCESS_PUBLIC},
 	{HTTP_GET, "/api/venues", shows_venues, ACCESS_PUBLIC},
+	/* Fragments nginx includes into the built pages (app/pages.c). */
+	{HTTP_GET, "/api/pages/head/shows/{slug}", pages_show_head,
+	 ACCESS_PUBLIC},
+	{HTTP_GET, "/api/pages/head/en/shows/{slug}", pages_show_head,
+	 ACCESS_PUBLIC},
+	{HTTP_GET, "/api/pages/main/shows/{slug}", pages_show_main,
+	 ACCESS_PUBLIC},
+	{HTTP_GET, "/api/pages/main/en/shows/{slug}", pages_show_main,
+	 ACCESS_PUBLIC},
+	{HTTP_GET, "/api/pages/main/site/{slug}", pages_site_main,
+	 ACCESS_PUBLIC},
+	{HTTP_GET, "/api/pages/footer", pages_footer, ACCESS_PUBLIC},
+	{HTTP_GET, "/sitemap.xml", pages_sitemap, ACCESS_PUBLIC},
+	{HTTP_GET, "/robots.txt", pages_robots, ACCESS_PUBLIC},
 	{HTTP_POST, "/api/performances/{id}/reservations", bookings_create,
 	 ACCESS_PUBLIC},
 	{HTTP_POST, "/api/reservations/confirm", bookings_confirm, ACCESS_PUBLIC},
@@ -97,6 +114,12 @@ const struct route app_routes[] = {
 	 ACCESS_ADMIN},
 	{HTTP_POST, "/admin/performances/{id}/cancel",
 	 admin_performances_cancel, ACCESS_ADMIN},
+	{HTTP_POST, "/admin/performances/series", admin_performances_series,
+	 ACCESS_ADMIN},
+	{HTTP_POST, "/admin/performances/{id}/duplicate",
+	 admin_performances_duplicate, ACCESS_ADMIN},
+	{HTTP_DELETE, "/admin/performances/{id}", admin_performances_delete,
+	 ACCESS_ADMIN},
 	{HTTP_GET, "/admin/performances/{id}/reservations",
 	 admin_reservations_list, ACCESS_ADMIN},
 	{HTTP_GET, "/admin/performances/{id}/waitlist", waitlist_admin_list,
@@ -125,6 +148,16 @@ const struct route app_routes[] = {
 	{HTTP_POST, "/admin/users/{id}/activate", admin_users_activate,
 	 ACCESS_ADMIN},
 	{HTTP_GET, "/admin/audit", admin_audit_list, ACCESS_ADMIN},
+	{HTTP_PATCH, "/admin/site", site_update, ACCESS_ADMIN},
+	{HTTP_GET, "/admin/media", media_list, ACCESS_ADMIN},
+	{HTTP_POST, "/admin/media", media_upload, ACCESS_ADMIN},
 };
 
 const size_t app_nroutes = sizeof(app_routes) / sizeof(app_routes[0]);
+
+const struct raw_body app_raw_bodies[] = {
+	{media_upload, MEDIA_MAX_BYTES},
+};
+
+const size_t app_nraw_bodies =
+	sizeof(app_raw_bodies) / sizeof(app_raw_bodies[0]);

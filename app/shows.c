@@ -37,10 +37,20 @@
 	" 'max_seats_per_reservation', p.max_seats_per_reservation,"         \
 	" 'availability', perf_availability(p)"
 
+/* A show's texts in each language, a missing one taken from the other
+ * language and marked (show_texts(), sql/013_site.sql), and its image:
+ * the uploaded one (with both srcsets), or the older image_url. */
+#define SHOW_TEXTS                                                          \
+	" 'texts', json_build_object('it', show_texts(s, 'it'),"             \
+	"  'en', show_texts(s, 'en')),"                                      \
+	" 'image', (SELECT media_json(m) FROM media m WHERE m.id = s.image_id)," \
+	" 'image_url', coalesce((SELECT media_json(m) ->> 'url' FROM media m" \
+	"  WHERE m.id = s.image_id), s.image_url),"
+
 static const char SQL_SHOWS[] =
 	"SELECT coalesce(json_agg(json_build_object("
 	"  'slug', s.slug, 'title', s.title, 'subtitle', s.subtitle,"
-	"  'image_url', s.image_url, 'next_performance', np.doc)"
+	SHOW_TEXTS " 'next_performance', np.doc)"
 	"  ORDER BY np.starts_at NULLS LAST, s.title), '[]')::text"
 	" FROM shows s"
 	" LEFT JOIN LATERAL ("
@@ -57,7 +67,7 @@ static const char SQL_SHOWS[] =
 static const char SQL_SHOW[] =
 	"SELECT json_build_object("
 	"  'slug', s.slug, 'title', s.title, 'subtitle', s.subtitle,"
-	"  'description', s.description, 'image_url', s.image_url,"
+	"  'description', s.description," SHOW_TEXTS
 	"  'duration_minutes', s.duration_minutes,"
 	"  'performances', coalesce((SELECT json_agg(json_build_object("
 	PERFORMANCE_FIELDS ") ORDER BY p.starts_at)"
@@ -68,7 +78,7 @@ static const char SQL_SHOW[] =
 static const char SQL_PERFORMANCE[] =
 	"SELECT json_build_object(" PERFORMANCE_FIELDS ","
 	"  'show', json_build_object('slug', s.slug, 'title', s.title,"
-	"   'image_url', s.image_url, 'duration_minutes', s.duration_minutes)"
+	SHOW_TEXTS " 'duration_minutes', s.duration_minutes)"
 	" )::text"
 	" FROM performances p JOIN shows s ON s.id = p.show_id"
 	" JOIN venues v ON v.id = p.venue_id"
@@ -127,18 +137,4 @@ int shows_performance(struct http_req *req, struct http_res *res)
 int shows_venues(struct http_req *req, struct http_res *res)
 {
 	return public_document(req, res, SQL_VENUES, NULL, "venues");
-}
-
-/* The facts the privacy page states, from the configuration itself, so
- * the page cannot say something the purge does not do. */
-int shows_site(struct http_req *req, struct http_res *res)
-{
-	(void)req;
-	buf_printf(&res->body,
-		   "{\"site\":{\"purge_days\":%d,\"hold_minutes\":%d,"
-		   "\"offer_minutes\":%d}}",
-		   app.cfg.purge_days, app.cfg.hold_minutes,
-		   app.cfg.offer_minutes);
-	http_res_header(res, "Cache-Control", "public, max-age=1");
-	return 200;
 }

@@ -9,7 +9,5 @@ int shows_list(struct http_req *req, struct http_res *res);
 int shows_get(struct http_req *req, struct http_res *res);
 int shows_performance(struct http_req *req, struct http_res *res);
 int shows_venues(struct http_req *req, struct http_res *res);
-/* What the privacy page states: how long holds and personal data last. */
-int shows_site(struct http_req *req, struct http_res *res);
 
 #endif

@@ -36,6 +36,7 @@ export default defineConfig({
         ticket: page('ticket.html'),
         privacy: page('privacy.html'),
         bookings: page('bookings.html'),
+        company: page('company.html'),
         notfound: page('404.html'),
         checkin: page('checkin/index.html'),
         manage: page('manage/index.html'),

@@ -112,8 +112,9 @@ int cfg_load(struct cfg *c, cfg_getter get, char *err, size_t errlen)
 			    "http://127.0.0.1:8080");
 	c->mail_backend = str(get, "BOXOFFICE_MAIL_BACKEND", "smtp");
 	c->mail_dir = str(get, "BOXOFFICE_MAIL_DIR", "var/mail");
+	c->media_dir = str(get, "BOXOFFICE_MEDIA_DIR", "var/media");
 	c->mail_from = str(get, "BOXOFFICE_MAIL_FROM",
-			   "Boxoffice <boxoffice@localhost>");
+			   "boxoffice@localhost");
 	c->mail_reply_to = str(get, "BOXOFFICE_MAIL_REPLY_TO", "");
 	c->smtp_host = str(get, "BOXOFFICE_SMTP_HOST", "127.0.0.1");
 	c->smtp_user = str(get, "BOXOFFICE_SMTP_USER", "");

@@ -15,6 +15,7 @@ struct cfg {
 	const char *public_url;		/* no trailing slash */
 	const char *mail_backend;	/* "smtp" or "file" */
 	const char *mail_dir;
+	const char *media_dir;		/* uploaded images, served at /media/ */
 	const char *mail_from;
 	const char *mail_reply_to;	/* "" = no Reply-To */
 	const char *smtp_host;

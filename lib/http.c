@@ -92,12 +92,18 @@ static void drain(const struct http_io *io)
 
 int http_read_body(struct http_req *req, const struct http_io *io)
 {
+	return http_read_body_max(req, io, HTTP_MAX_BODY);
+}
+
+int http_read_body_max(struct http_req *req, const struct http_io *io,
+		       size_t max)
+{
 	size_t want, got = 0;
 	char *p;
 
 	if (req->content_length <= 0)
 		return 0;
-	if (req->content_length > HTTP_MAX_BODY) {
+	if ((uint64_t)req->content_length > (uint64_t)max) {
 		drain(io);
 		return 413;
 	}

@@ -84,6 +84,10 @@ int http_req_init(struct http_req *req, struct arena *a, char *const *env);
  */
 int http_read_body(struct http_req *req, const struct http_io *io);
 
+/* The same with another limit than HTTP_MAX_BODY (uploads). */
+int http_read_body_max(struct http_req *req, const struct http_io *io,
+		       size_t max);
+
 /* Route capture `name`, or NULL. */
 const char *http_param(const struct http_req *req, const char *name);
 

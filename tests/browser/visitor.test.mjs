@@ -514,7 +514,7 @@ describe('the built site', () => {
     const a = await fetch(stack.url + asset);
     assert.equal(a.status, 200);
     assert.equal(a.headers.get('cache-control'), 'public, max-age=31536000, immutable');
-    for (const [path, title] of [['/', 'Programma'], ['/shows/la-locandiera', 'Spettacolo'], ['/book/1', 'Prenota'],
+    for (const [path, title] of [['/', 'Programma'], ['/shows/la-locandiera', '<h1 id="show-title">La locandiera</h1>'], ['/book/1', 'Prenota'],
       ['/confirm', 'Conferma'], [`/t/${'x'.repeat(43)}`, 'Biglietto'], ['/checkin/', 'Ingresso'],
       ['/manage/', 'Gestione'], ['/manage/performances/3', 'Gestione']]) {
       const r = await fetch(stack.url + path);

@@ -71,3 +71,40 @@ export function focus(el) {
   }
   el.focus({ preventScroll: false });
 }
+
+// The one exception to "no markup from the API": the HTML that the server
+// rendered from the theatre's own Markdown (cmark, raw HTML off). It is
+// parsed inert (DOMParser runs no script and loads nothing) and rebuilt
+// from a short list of tags and attributes, so even a server bug cannot
+// put a script, a handler or a style on the page.
+const SAFE_TAGS = new Set(['P', 'EM', 'STRONG', 'A', 'UL', 'OL', 'LI', 'H2', 'H3', 'H4', 'BLOCKQUOTE',
+  'CODE', 'PRE', 'BR', 'HR', 'DEL']);
+const SAFE_HREF = /^(https?:|mailto:|tel:|\/|#)/i;
+
+function rebuild(node, out) {
+  for (const c of node.childNodes) {
+    if (c.nodeType === Node.TEXT_NODE) out.append(c.textContent);
+    else if (c.nodeType === Node.ELEMENT_NODE) {
+      // Headings start at h2: the page has its own h1.
+      const tag = c.tagName === 'H1' ? 'H2' : c.tagName;
+      if (!SAFE_TAGS.has(tag)) {
+        rebuild(c, out);
+        continue;
+      }
+      const el = document.createElement(tag);
+      const href = c.getAttribute('href');
+      if (tag === 'A' && href && SAFE_HREF.test(href)) el.setAttribute('href', href);
+      rebuild(c, el);
+      out.append(el);
+    }
+  }
+  return out;
+}
+
+/** A DocumentFragment of the server's rendered Markdown (or empty). */
+export function markdown(html) {
+  const frag = document.createDocumentFragment();
+  if (!html) return frag;
+  const doc = new DOMParser().parseFromString(html, 'text/html');
+  return rebuild(doc.body, frag);
+}

@@ -1,6 +1,6 @@
 // Pieces shared by the programme, show and booking pages.
 import { h } from './dom.js';
-import { t } from './i18n.js';
+import { lang, t } from './i18n.js';
 import { dateTime, shortDate, time } from './format.js';
 import { badge } from './layout.js';
 
@@ -9,6 +9,23 @@ import { badge } from './layout.js';
  * poster when it has none. Only images on this site load (CSP img-src).
  */
 export function poster(show, { lazy = true } = {}) {
+  if (show.image) {
+    // The uploaded image: WebP where the browser takes it, JPEG else.
+    const sizes = '(min-width: 48rem) 640px, 100vw';
+    return h('picture', {},
+      h('source', { type: 'image/webp', srcset: show.image.srcset_webp, sizes }),
+      h('img', {
+        class: 'poster',
+        src: show.image.url,
+        srcset: show.image.srcset_jpeg,
+        sizes,
+        alt: '',
+        width: 640,
+        height: 360,
+        loading: lazy ? 'lazy' : 'eager',
+        decoding: 'async',
+      }));
+  }
   if (show.image_url) {
     return h('img', {
       class: 'poster',
@@ -21,6 +38,15 @@ export function poster(show, { lazy = true } = {}) {
     });
   }
   return h('div', { class: 'poster poster--text', 'aria-hidden': 'true' }, show.title);
+}
+
+/**
+ * A show's texts in the page's language: {subtitle, description,
+ * description_html, description_lang, fallback} (the server fills a
+ * missing language from the other and says so).
+ */
+export function showText(show) {
+  return show.texts?.[lang()] ?? { subtitle: show.subtitle ?? '', description: show.description ?? '' };
 }
 
 export function venueLine(v) {

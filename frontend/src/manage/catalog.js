@@ -2,6 +2,7 @@
 import { h, replace } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
 import { form, table, twoStep } from './ui.js';
+import { imagePicker } from './site.js';
 
 function slugify(s) {
   return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase()
@@ -44,28 +45,39 @@ function showFields(s) {
       oninput: (c) => { c.dataset.touched = '1'; },
     },
     { name: 'subtitle', label: t('f.subtitle'), maxlength: 300, value: s.subtitle },
-    { name: 'description', label: t('f.description'), type: 'textarea', rows: 6, maxlength: 20000, value: s.description, wide: true },
+    { name: 'subtitle_en', label: t('f.subtitle_en'), maxlength: 300, value: s.subtitle_en },
+    { name: 'description', label: t('f.description'), type: 'textarea', rows: 6, maxlength: 20000, value: s.description, wide: true, hint: t('site.markdown_hint') },
+    { name: 'description_en', label: t('f.description_en'), type: 'textarea', rows: 6, maxlength: 20000, value: s.description_en, wide: true, hint: t('site.markdown_hint') },
     { name: 'image_url', label: t('f.image_url'), maxlength: 500, value: s.image_url, hint: t('f.image_url_hint') },
     { name: 'duration_minutes', label: t('f.duration_minutes'), type: 'number', min: 1, max: 1440, value: s.duration_minutes },
     { name: 'published', label: t('f.published'), type: 'checkbox', value: s.published },
   ];
 }
 
-function showBody(v) {
-  return { ...v, image_url: v.image_url.trim() === '' ? null : v.image_url.trim() };
+function showBody(v, picker) {
+  const { subtitle_en: subEn, description_en: descEn, ...rest } = v;
+  return {
+    ...rest,
+    subtitle: { it: v.subtitle, en: subEn },
+    description: { it: v.description, en: descEn },
+    image_url: v.image_url.trim() === '' ? null : v.image_url.trim(),
+    image: picker.value(),
+  };
 }
 
 export async function showNew(el, ctx) {
   ctx.title(t('s.new'));
+  const picker = imagePicker(ctx, { id: 'show-image', label: t('f.image') });
   replace(el,
     h('p', { class: 'crumbs' }, h('a', { href: '/manage/shows' }, t('s.list'))),
     h('h1', {}, t('s.new')),
     form({
       id: 'show-form',
       fields: showFields({}),
+      extra: [picker],
       submitLabel: t('m.create'),
       onSubmit: async (v) => {
-        const r = await ctx.api('/admin/shows', { method: 'POST', body: showBody(v) });
+        const r = await ctx.api('/admin/shows', { method: 'POST', body: showBody(v, picker) });
         ctx.go(`/manage/shows/${r.show.id}`, t('s.created'));
       },
     }));
@@ -76,6 +88,7 @@ export async function showEdit(el, ctx) {
   const { show: s } = await ctx.api(`/admin/shows/${id}`);
   if (ctx.stale()) return;
   ctx.title(s.title);
+  const picker = imagePicker(ctx, { id: 'show-image', label: t('f.image'), media: s.image_media });
   replace(el,
     h('p', { class: 'crumbs' }, h('a', { href: '/manage/shows' }, t('s.list'))),
     h('div', { class: 'mhead' },
@@ -85,8 +98,9 @@ export async function showEdit(el, ctx) {
     form({
       id: 'show-form',
       fields: showFields(s),
+      extra: [picker],
       onSubmit: async (v) => {
-        await ctx.api(`/admin/shows/${id}`, { method: 'PATCH', body: showBody(v) });
+        await ctx.api(`/admin/shows/${id}`, { method: 'PATCH', body: showBody(v, picker) });
         ctx.go(`/manage/shows/${id}`, t('m.saved'));
       },
     }),
@@ -129,6 +143,7 @@ function venueFields(v) {
     { name: 'name', label: t('f.name'), required: true, maxlength: 200, value: v.name },
     { name: 'address', label: t('f.address'), maxlength: 300, value: v.address },
     { name: 'city', label: t('f.city'), maxlength: 100, value: v.city },
+    { name: 'default_capacity', label: t('f.default_capacity'), type: 'number', min: 0, max: 100000, value: v.default_capacity, hint: t('f.default_capacity_hint') },
   ];
 }
 

@@ -46,7 +46,8 @@ export async function performancesList(el, ctx) {
   replace(el,
     h('div', { class: 'mhead' },
       h('h1', {}, t('p.list')),
-      h('a', { class: 'btn', href: '/manage/performances/new', id: 'new-performance' }, `+ ${t('p.new')}`)),
+      h('a', { class: 'btn', href: '/manage/performances/new', id: 'new-performance' }, `+ ${t('p.new')}`),
+      h('a', { class: 'btn btn--secondary', href: '/manage/performances/series', id: 'new-series' }, `+ ${t('ps.link')}`)),
     filters,
     table({
       caption: t('p.list'),
@@ -110,6 +111,41 @@ export async function performanceNew(el, ctx) {
       onSubmit: async (values) => {
         const r = await ctx.api('/admin/performances', { method: 'POST', body: body(values) });
         ctx.go(`/manage/performances/${r.performance.id}`, t('p.created'));
+      },
+    }));
+}
+
+/** /manage/performances/series: many performances in one request. */
+export async function performanceSeries(el, ctx) {
+  ctx.title(t('ps.title'));
+  const opts = await options(ctx);
+  if (ctx.stale()) return;
+  const days = [1, 2, 3, 4, 5, 6, 7].map((d) => ({
+    name: `day${d}`, label: t(`ps.day${d}`), type: 'checkbox', value: d !== 1,
+  }));
+  replace(el,
+    h('p', { class: 'crumbs' }, h('a', { href: '/manage/' }, t('p.list'))),
+    h('h1', {}, t('ps.title')),
+    form({
+      id: 'series-form',
+      fields: [
+        { name: 'show_id', label: t('f.show_id'), type: 'select', numeric: true, required: true, options: opts.shows },
+        { name: 'venue_id', label: t('f.venue_id'), type: 'select', numeric: true, required: true, options: opts.venues },
+        { name: 'time', label: t('ps.time'), type: 'time', required: true, value: '20:30' },
+        { name: 'from', label: t('ps.from'), type: 'date', required: true },
+        { name: 'to', label: t('ps.to'), type: 'date', required: true },
+        { name: 'capacity', label: t('f.capacity'), type: 'number', min: 0, hint: t('ps.capacity_hint') },
+        ...days,
+      ],
+      submitLabel: t('m.create'),
+      onSubmit: async (v) => {
+        const b = {
+          show_id: v.show_id, venue_id: v.venue_id, time: v.time, from: v.from, to: v.to,
+          days_of_week: [1, 2, 3, 4, 5, 6, 7].filter((d) => v[`day${d}`]),
+        };
+        if (v.capacity !== null) b.capacity = v.capacity;
+        const r = await ctx.api('/admin/performances/series', { method: 'POST', body: b });
+        ctx.go('/manage/', t('ps.created', { n: r.performances.length }));
       },
     }));
 }
@@ -179,6 +215,25 @@ export async function performanceDetail(el, ctx) {
           const message = document.getElementById('perf-cancel-message')?.value.trim() ?? '';
           const r = await ctx.api(`/admin/performances/${id}/cancel`, { method: 'POST', body: message ? { message } : {} });
           ctx.go(`/manage/performances/${id}`, t('p.cancelled', { n: r.notified ?? 0 }));
+        },
+      }),
+      form({
+        id: 'perf-duplicate',
+        fields: [{ name: 'starts_at', label: t('p.duplicate_at'), type: 'datetime', required: true }],
+        submitLabel: t('p.duplicate'),
+        onSubmit: async (v) => {
+          const r = await ctx.api(`/admin/performances/${id}/duplicate`, { method: 'POST', body: v });
+          ctx.go(`/manage/performances/${r.performance.id}`, t('p.created'));
+        },
+      }),
+      twoStep({
+        id: 'perf-delete',
+        label: t('m.delete'),
+        ask: t('p.delete_ask'),
+        cls: 'btn btn--secondary btn--danger-outline',
+        onConfirm: async () => {
+          await ctx.api(`/admin/performances/${id}`, { method: 'DELETE' });
+          ctx.go('/manage/', t('m.deleted'));
         },
       })));
   await Promise.all([reservations(bookings, ctx, p, status), waitlistSection(waitlist, ctx, p, status)]);

@@ -5,20 +5,20 @@ import { api } from '../lib/api.js';
 import { h, replace } from '../lib/dom.js';
 import { shortDate, time } from '../lib/format.js';
 import { t } from '../lib/i18n.js';
-import { badge, errorText, loading, mount, setTitle } from '../lib/layout.js';
-import { poster } from '../lib/show-bits.js';
+import { badge, errorText, loading, mount, prerendered, setTitle, site, siteHtml, siteText } from '../lib/layout.js';
+import { poster, showText } from '../lib/show-bits.js';
 
 let shows = null;
 let error = null;
 
 function render(main) {
   setTitle(t('home.title'));
+  if (prerendered && !error && (!shows || !site())) return; // the server's markup until the data is here
   replace(main,
     h('section', { class: 'hero', 'aria-labelledby': 'company' },
-      h('h1', { id: 'company' }, t('company.name')),
-      h('p', { class: 'hero__tagline' }, t('company.tagline')),
-      h('p', {}, t('company.about')),
-      h('p', {}, t('company.about2'))),
+      h('h1', { id: 'company' }, site()?.company_name ?? ''),
+      h('p', { class: 'hero__tagline' }, siteText('tagline')),
+      h('div', { class: 'hero__text' }, siteHtml('home'))),
     h('section', { id: 'programme', 'aria-labelledby': 'programme-title', tabindex: '-1' },
       h('h2', { id: 'programme-title' }, t('home.programme')),
       programme()));
@@ -42,7 +42,7 @@ function showCard(s) {
       poster(s),
       h('div', { class: 'show-card__body' },
         h('h3', { id: `show-${s.slug}` }, h('a', { href }, s.title)),
-        s.subtitle ? h('p', { class: 'show-card__author' }, s.subtitle) : null,
+        showText(s).subtitle ? h('p', { class: 'show-card__author' }, showText(s).subtitle) : null,
         next
           ? h('p', { class: 'show-card__next' },
             h('span', { class: 'muted' }, t('home.next')),

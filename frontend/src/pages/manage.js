@@ -12,14 +12,16 @@ import { t } from '../lib/i18n.js';
 import { errorText, langSwitch, loading, mount, setTitle } from '../lib/layout.js';
 import { loginForm, logout, user, whoami } from '../lib/staff.js';
 import { notice } from '../manage/ui.js';
-import { doorList, performanceDetail, performanceNew, performancesList } from '../manage/performances.js';
+import { doorList, performanceDetail, performanceNew, performanceSeries, performancesList } from '../manage/performances.js';
 import { dashboard } from '../manage/dashboard.js';
 import { showEdit, showNew, showsList, venueEdit, venueNew, venuesList } from '../manage/catalog.js';
 import { auditList, usersList } from '../manage/people.js';
+import { siteView } from '../manage/site.js';
 
 const ROUTES = [
   [/^\/manage\/?$/, landing, 'performances'],
   [/^\/manage\/performances\/new$/, performanceNew, 'performances'],
+  [/^\/manage\/performances\/series$/, performanceSeries, 'performances'],
   [/^\/manage\/performances\/(\d+)$/, performanceDetail, 'performances'],
   [/^\/manage\/performances\/(\d+)\/door-list$/, doorList, 'performances'],
   [/^\/manage\/shows$/, showsList, 'shows'],
@@ -30,6 +32,7 @@ const ROUTES = [
   [/^\/manage\/venues\/(\d+)$/, venueEdit, 'venues'],
   [/^\/manage\/users$/, usersList, 'users'],
   [/^\/manage\/audit$/, auditList, 'audit'],
+  [/^\/manage\/site$/, siteView, 'site'],
 ];
 const NAV = [
   ['performances', '/manage/'],
@@ -37,6 +40,7 @@ const NAV = [
   ['venues', '/manage/venues'],
   ['users', '/manage/users'],
   ['audit', '/manage/audit'],
+  ['site', '/manage/site'],
 ];
 
 /** The landing page: the performances, and the overview drawn as charts

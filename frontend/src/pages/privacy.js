@@ -3,15 +3,13 @@
 // the page says what the purge really does.
 import '../styles/base.css';
 import '../strings/public.js';
-import { api } from '../lib/api.js';
 import { h, replace } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
-import { mount, setTitle } from '../lib/layout.js';
+import { mount, setTitle, site as siteDoc, siteHtml } from '../lib/layout.js';
 
-let site = null;
-
-const app = mount((main) => {
+mount((main) => {
   setTitle(t('privacy.title'));
+  const site = siteDoc();
   const days = site ? String(site.purge_days) : '\u2026';
   const minutes = site ? String(site.hold_minutes) : '\u2026';
   replace(main,
@@ -22,7 +20,6 @@ const app = mount((main) => {
       h('h2', {}, t('privacy.long_title')),
       h('p', { id: 'privacy-retention' }, t('privacy.long', { days, minutes })),
       h('h2', {}, t('privacy.who_title')), h('p', {}, t('privacy.who')),
-      h('p', {}, t('company.address'))));
+      h('p', {}, site?.address ?? ''),
+      h('div', { class: 'site-text' }, siteHtml('privacy'))));
 });
-
-api('/api/site').then((r) => { site = r.site; app.redraw(); }).catch(() => {});

@@ -4,14 +4,17 @@ import '../styles/base.css';
 import '../strings/public.js';
 import '../strings/waitlist.js';
 import { api } from '../lib/api.js';
-import { h, replace } from '../lib/dom.js';
+import { h, markdown, replace } from '../lib/dom.js';
 import { dateTime, time } from '../lib/format.js';
-import { t } from '../lib/i18n.js';
-import { badge, errorText, loading, messagePage, mount, setTitle } from '../lib/layout.js';
-import { bookable, dayBlock, poster, seatsLeft, venueLine } from '../lib/show-bits.js';
+import { t, useLang } from '../lib/i18n.js';
+import { badge, errorText, loading, messagePage, mount, prerendered, setTitle } from '../lib/layout.js';
+import { bookable, dayBlock, poster, seatsLeft, showText, venueLine } from '../lib/show-bits.js';
 
 const POLL_MS = 20_000;
-const slug = decodeURIComponent(location.pathname.replace(/^\/shows\//, '').replace(/\/$/, ''));
+// /en/shows/<slug> is the English page (hreflang): shown in English without
+// changing the visitor's remembered choice.
+if (/^\/en\//.test(location.pathname)) useLang('en');
+const slug = decodeURIComponent(location.pathname.replace(/^\/(en\/)?shows\//, '').replace(/\/$/, ''));
 let show = null;
 let error = null;
 let updatedAt = null;
@@ -36,10 +39,11 @@ function render(main) {
     return;
   }
   if (!show) {
-    replace(main, loading());
+    if (!prerendered) replace(main, loading()); // else the server's markup stays
     return;
   }
   setTitle(show.title);
+  const tx = showText(show);
   replace(main,
     h('p', { class: 'crumbs' }, h('a', { href: '/#programme' }, t('back.home'))),
     h('article', { 'aria-labelledby': 'show-title' },
@@ -47,10 +51,13 @@ function render(main) {
         poster(show, { lazy: false }),
         h('div', { class: 'show-head__text' },
           h('h1', { id: 'show-title' }, show.title),
-          show.subtitle ? h('p', { class: 'show-head__author' }, show.subtitle) : null,
+          tx.subtitle ? h('p', { class: 'show-head__author', lang: tx.subtitle_lang ?? null }, tx.subtitle) : null,
           show.duration_minutes ? h('p', { class: 'muted' },
             t('show.duration', { duration: t('minutes', { n: show.duration_minutes }) })) : null,
-          (show.description ?? '').split(/\n{2,}/).filter(Boolean).map((p) => h('p', {}, p)))),
+          tx.fallback ? h('p', { class: 'muted fallback-note' }, t('text.fallback')) : null,
+          tx.description_html
+            ? h('div', { class: 'show-head__description', lang: tx.description_lang ?? null }, markdown(tx.description_html))
+            : (tx.description ?? '').split(/\n{2,}/).filter(Boolean).map((p) => h('p', {}, p)))),
       h('section', { 'aria-labelledby': 'perfs-title' },
         h('h2', { id: 'perfs-title' }, t('show.performances')),
         h('div', { id: 'perf-list' }, perfList()))));

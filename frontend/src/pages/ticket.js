@@ -6,7 +6,7 @@ import { api } from '../lib/api.js';
 import { focus, h, replace } from '../lib/dom.js';
 import { time } from '../lib/format.js';
 import { t } from '../lib/i18n.js';
-import { errorText, loading, messagePage, mount, setTitle } from '../lib/layout.js';
+import { errorText, loading, messagePage, mount, setTitle, site } from '../lib/layout.js';
 import { bookingCode, codeLine, details, qrBlock, statusPill } from '../lib/ticket-view.js';
 import { TOKEN_RE } from '../lib/token.js';
 
@@ -51,7 +51,7 @@ function render(main) {
     h('section', { class: 'ticket', 'aria-labelledby': 'ticket-title' },
       h('div', { class: 'ticket__head' },
         h('p', { class: 'ticket__status' }, statusPill(perfCancelled ? 'perf_cancelled' : ticket.status)),
-        h('p', { class: 'muted' }, t('ticket.title')),
+        h('p', { class: 'muted' }, [t('ticket.title'), site()?.company_name].filter(Boolean).join(' \u00b7 ')),
         h('h1', { id: 'ticket-title', tabindex: '-1' }, ticket.show.title)),
       admitted,
       perfCancelled ? h('p', { class: 'alert', role: 'status', id: 'perf-cancelled' }, t('ticket.perf_cancelled_text')) : null,

@@ -1,22 +1,19 @@
 // Strings every page uses: the company, the header and footer, API errors.
-// The company's name and description live here: edit them for your company.
+// The company's name, words and contacts are not here: they are the site
+// settings (GET /api/site), edited in /manage/.
 import { addStrings, plural } from '../lib/i18n.js';
 
 addStrings({
   it: {
-    'company.name': 'Compagnia del Ponte',
-    'company.tagline': 'Teatro di parola a Bologna, dal 1998',
-    'company.about':
-      'Siamo una piccola compagnia indipendente: dieci attori, una sala da 120 posti sotto il Ponte ' +
-      'e la convinzione che il teatro sia prima di tutto una conversazione. Mettiamo in scena i ' +
-      'classici italiani ed europei con poche luci, molta parola e il pubblico vicino.',
-    'company.about2':
-      'Le prenotazioni sono gratuite: scegli una replica, lascia nome ed email e conferma dal link ' +
-      'che ti inviamo. Il biglietto con il codice QR arriva per email; mostralo all\u2019ingresso.',
-    'company.address': 'Teatro del Ponte \u00b7 Via del Ponte 12 \u00b7 Bologna',
     'nav.skip': 'Vai al contenuto',
     'nav.home': 'Programma',
-    'nav.home_label': 'Compagnia del Ponte, pagina iniziale',
+    'nav.home_label': '{name}, pagina iniziale',
+    'nav.about': 'Chi siamo',
+    'nav.contacts': 'Contatti e come arrivare',
+    'nav.accessibility': 'Accessibilit\u00e0',
+    'footer.follow': 'Seguici',
+    'footer.links': 'Il teatro',
+    'text.fallback': 'Testo disponibile solo in inglese.',
     'lang.switch': 'English',
     'lang.switch_label': 'Switch to English',
     'footer.privacy': 'Usiamo i tuoi dati solo per la prenotazione; li cancelliamo alcuni mesi dopo lo spettacolo.',
@@ -43,19 +40,15 @@ addStrings({
     minutes: plural('{n} minuto', '{n} minuti'),
   },
   en: {
-    'company.name': 'Compagnia del Ponte',
-    'company.tagline': 'Spoken-word theatre in Bologna, since 1998',
-    'company.about':
-      'We are a small independent company: ten actors, a 120-seat hall under the Bridge and the ' +
-      'belief that theatre is above all a conversation. We stage Italian and European classics ' +
-      'with few lights, many words and the audience close by.',
-    'company.about2':
-      'Booking is free: pick a performance, leave your name and email and confirm from the link ' +
-      'we send you. Your ticket with its QR code arrives by email; show it at the door.',
-    'company.address': 'Teatro del Ponte \u00b7 Via del Ponte 12 \u00b7 Bologna',
     'nav.skip': 'Skip to content',
     'nav.home': 'Programme',
-    'nav.home_label': 'Compagnia del Ponte, home page',
+    'nav.home_label': '{name}, home page',
+    'nav.about': 'About us',
+    'nav.contacts': 'Contacts and how to get here',
+    'nav.accessibility': 'Accessibility',
+    'footer.follow': 'Follow us',
+    'footer.links': 'The theatre',
+    'text.fallback': 'This text is only available in Italian.',
     'lang.switch': 'Italiano',
     'lang.switch_label': 'Passa all\u2019italiano',
     'footer.privacy': 'We use your data only for your booking, and delete it some months after the show.',

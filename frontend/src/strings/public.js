@@ -4,6 +4,9 @@ import { addStrings, plural } from '../lib/i18n.js';
 addStrings({
   it: {
     'home.title': 'Programma',
+    'contacts.address': 'Indirizzo',
+    'contacts.email': 'Email',
+    'contacts.phone': 'Telefono',
     'home.programme': 'In programma',
     'home.empty': 'Nessuno spettacolo in programma al momento. Torna a trovarci presto!',
     'home.next': 'Prossima replica',
@@ -140,6 +143,9 @@ addStrings({
   },
   en: {
     'home.title': 'Programme',
+    'contacts.address': 'Address',
+    'contacts.email': 'Email',
+    'contacts.phone': 'Phone',
     'home.programme': 'On stage',
     'home.empty': 'Nothing on stage at the moment. Come back soon!',
     'home.next': 'Next performance',
