@@ -21,8 +21,14 @@
 
 #include "../lib/buf.h"
 #include "../lib/db.h"
+#include "../lib/doccache.h"
+#include "../lib/http.h"
 
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Fields of a venue and of a performance, shared by several documents. */
 #define VENUE_JSON                                                          \
@@ -37,11 +43,20 @@
 	" 'max_seats_per_reservation', p.max_seats_per_reservation,"         \
 	" 'availability', perf_availability(p)"
 
+/* The second column of each document statement: until when (Unix time,
+ * NULL: until the next change) the document stays as it is by the clock
+ * (perf_doc_valid_until, sql/016_read_path.sql). */
+#define VALID_UNTIL(perfs)                                                  \
+	"(SELECT extract(epoch FROM min(perf_doc_valid_until(p)))::float8"  \
+	" FROM " perfs ")"
+
 static const char SQL_SHOWS[] =
 	"SELECT coalesce(json_agg(json_build_object("
 	"  'slug', s.slug, 'title', s.title, 'subtitle', s.subtitle,"
 	"  'image_url', s.image_url, 'next_performance', np.doc)"
-	"  ORDER BY np.starts_at NULLS LAST, s.title), '[]')::text"
+	"  ORDER BY np.starts_at NULLS LAST, s.title), '[]')::text, "
+	VALID_UNTIL("performances p JOIN shows s ON s.id = p.show_id"
+		    " WHERE s.published AND p.starts_at > now()")
 	" FROM shows s"
 	" LEFT JOIN LATERAL ("
 	"  SELECT p.starts_at, json_build_object('id', p.id,"
@@ -54,6 +69,7 @@ static const char SQL_SHOWS[] =
 	"  ORDER BY p.starts_at LIMIT 1) np ON true"
 	" WHERE s.published";
 
+
 static const char SQL_SHOW[] =
 	"SELECT json_build_object("
 	"  'slug', s.slug, 'title', s.title, 'subtitle', s.subtitle,"
@@ -62,34 +78,114 @@ static const char SQL_SHOW[] =
 	"  'performances', coalesce((SELECT json_agg(json_build_object("
 	PERFORMANCE_FIELDS ") ORDER BY p.starts_at)"
 	"   FROM performances p JOIN venues v ON v.id = p.venue_id"
-	"   WHERE p.show_id = s.id AND p.starts_at > now()), '[]'))::text"
+	"   WHERE p.show_id = s.id AND p.starts_at > now()), '[]'))::text, "
+	VALID_UNTIL("performances p WHERE p.show_id = s.id"
+		    " AND p.starts_at > now()")
 	" FROM shows s WHERE s.slug = $1 AND s.published";
 
 static const char SQL_PERFORMANCE[] =
 	"SELECT json_build_object(" PERFORMANCE_FIELDS ","
 	"  'show', json_build_object('slug', s.slug, 'title', s.title,"
 	"   'image_url', s.image_url, 'duration_minutes', s.duration_minutes)"
-	" )::text"
+	" )::text,"
+	" extract(epoch FROM perf_doc_valid_until(p))::float8"
 	" FROM performances p JOIN shows s ON s.id = p.show_id"
 	" JOIN venues v ON v.id = p.venue_id"
 	" WHERE p.id = $1::bigint AND s.published";
 
 static const char SQL_VENUES[] =
 	"SELECT coalesce(json_agg(" VENUE_JSON " ORDER BY v.name, v.id),"
-	" '[]')::text FROM venues v";
+	" '[]')::text, NULL::float8 FROM venues v";
+
+/* The columns of the document statements above. */
+enum { DOC_JSON, DOC_VALID_UNTIL };
 
 /*
- * The programme is the same for everyone and holds no personal data:
- * nginx may serve it for a second (docs/ARCHITECTURE.md, "Microcache"),
+ * Render one document: 200 with it (wrapped as {"key": ...}), 404 when
+ * the statement found nothing, or the status of a database failure.
+ * *valid_until: until when the clock alone leaves it as it is.
+ */
+static int render(struct http_req *req, struct http_res *res,
+		  const char *sql, const char *param, const char *key,
+		  double *valid_until)
+{
+	const char *params[1] = {param};
+	struct db_conn *c;
+	PGresult *r;
+	enum db_status st;
+	int answered;
+
+	*valid_until = INFINITY;
+	if ((answered = app_db(req, res, &c)) != 0)
+		return answered;
+	st = db_query(c, req->arena, sql, param != NULL ? 1 : 0,
+		      param != NULL ? params : NULL, &r);
+	if (st != DB_OK)
+		return app_db_error(res, st);
+	if (PQntuples(r) == 0)
+		return http_error(res, 404, "not_found", "no such resource");
+	if (!PQgetisnull(r, 0, DOC_VALID_UNTIL)) {
+		char *end;
+		double t = strtod(db_val(r, 0, DOC_VALID_UNTIL), &end);
+
+		*valid_until = *end == '\0' ? t : 0;
+	}
+	return app_json_wrap(res, 200, key, db_val(r, 0, DOC_JSON));
+}
+
+/*
+ * The headers of a public answer. Clients and proxies may keep it for a
+ * second (the API's contract; the site itself fetches with no-store).
+ * nginx's microcache follows X-Accel-Expires only (it ignores
+ * Cache-Control, snippets/boxoffice-app.conf), which it reads in whole
+ * seconds: "@<this second>" keeps the copy to the end of the current
+ * second, never longer, so nginx's copy is at most a second older than
+ * the workers'. A document that changes by the clock before then is not
+ * given to nginx at all.
+ */
+static void public_headers(struct http_res *res, double valid_until)
+{
+	struct timespec ts;
+	char v[32];
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) == 0 &&
+	    valid_until > (double)ts.tv_sec + 1.0) {
+		(void)snprintf(v, sizeof(v), "@%lld", (long long)ts.tv_sec);
+		http_res_header(res, "X-Accel-Expires", v);
+	}
+	http_res_header(res, "Cache-Control", "public, max-age=1");
+}
+
+/*
+ * The programme is the same for everyone and holds no personal data.
+ * Each worker keeps the rendered documents (lib/doccache.c) until a
+ * committed change notifies it or the clock changes them, and nginx keeps
+ * an answer to the end of the second (docs/ARCHITECTURE.md, "Microcache"),
  * its 404s as well. Booking always checks availability live.
  */
 static int public_document(struct http_req *req, struct http_res *res,
 			   const char *sql, const char *param, const char *key)
 {
-	int status = app_document(req, res, 200, sql, param, key);
+	char ck[DOCCACHE_KEY_MAX];
+	int n = snprintf(ck, sizeof(ck), "%s/%s", key,
+			 param != NULL ? param : "");
+	bool cacheable = n > 0 && (size_t)n < sizeof(ck);
+	uint64_t epoch = 0;
+	double valid_until = INFINITY;
+	int status;
 
+	if (!cacheable ||
+	    !doccache_get(ck, &res->body, &status, &valid_until)) {
+		if (cacheable)
+			epoch = doccache_epoch(); /* before the query */
+		status = render(req, res, sql, param, key, &valid_until);
+		if (epoch != 0 && (status == 200 || status == 404) &&
+		    !res->body.failed)
+			doccache_put(ck, epoch, status, res->body.data,
+				     res->body.len, valid_until);
+	}
 	if (status == 200 || status == 404)
-		http_res_header(res, "Cache-Control", "public, max-age=1");
+		public_headers(res, valid_until);
 	return status;
 }
 
@@ -111,7 +207,7 @@ int shows_list(struct http_req *req, struct http_res *res)
 int shows_get(struct http_req *req, struct http_res *res)
 {
 	if (!slug_can_exist(http_param(req, "slug"))) {
-		http_res_header(res, "Cache-Control", "public, max-age=1");
+		public_headers(res, INFINITY);
 		return http_error(res, 404, "not_found", "no such resource");
 	}
 	return public_document(req, res, SQL_SHOW, http_param(req, "slug"),
@@ -137,6 +233,6 @@ int shows_site(struct http_req *req, struct http_res *res)
 	buf_printf(&res->body,
 		   "{\"site\":{\"purge_days\":%d,\"hold_minutes\":%d}}",
 		   app.cfg.purge_days, app.cfg.hold_minutes);
-	http_res_header(res, "Cache-Control", "public, max-age=1");
+	public_headers(res, INFINITY);
 	return 200;
 }

@@ -1,0 +1,73 @@
+/*
+ * doccache: a worker process's copies of rendered public documents, kept
+ * until the data they were rendered from changes.
+ *
+ * A listener thread holds its own PostgreSQL connection with LISTEN on one
+ * channel; the tables a document is built from NOTIFY that channel from a
+ * trigger (sql/016_read_path.sql), so every committed change ends every
+ * copy (a new "epoch"). A copy also ends at its own valid_until, the next
+ * moment its content changes by the clock alone (a hold expiring, booking
+ * opening or closing, a performance starting).
+ *
+ * While the listener is not connected nothing is served from the cache and
+ * nothing is stored: a missed notification can never leave an old copy.
+ *
+ * The cache is bounded (a fixed table of slots, a maximum body size), so
+ * random keys cannot grow the process.
+ */
+#ifndef BOXOFFICE_DOCCACHE_H
+#define BOXOFFICE_DOCCACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+
+/* Longest key and body kept; longer ones are simply not cached. */
+#define DOCCACHE_KEY_MAX 128
+#define DOCCACHE_BODY_MAX (256 * 1024)
+
+/*
+ * The current epoch, to pass to doccache_put for a document rendered
+ * after this call; 0 when the cache is off (not listening): do not store.
+ * Read it BEFORE running the query, so that a change committed while the
+ * query runs ends the copy.
+ */
+uint64_t doccache_epoch(void);
+
+/*
+ * Append the copy of `key` to out and set *status and *valid_until when
+ * there is a valid one (same epoch, now < valid_until); false otherwise.
+ */
+bool doccache_get(const char *key, struct buf *out, int *status,
+		  double *valid_until);
+
+/*
+ * Keep body as the copy of key, rendered at `epoch`, valid until the Unix
+ * time valid_until (INFINITY: until the next change). Does nothing when
+ * epoch is no longer current, or the key or body is too long.
+ */
+void doccache_put(const char *key, uint64_t epoch, int status,
+		  const char *body, size_t len, double valid_until);
+
+/* End every copy (a notification arrived). */
+void doccache_invalidate(void);
+
+/* Turn the cache on (with a new epoch) or off; the listener does this. */
+void doccache_enable(bool on);
+
+/* Drop every copy and free their memory (tests, shutdown). */
+void doccache_clear(void);
+
+/*
+ * Start the listener thread: connect to conninfo, LISTEN channel (an SQL
+ * identifier, a constant), invalidate on every notification, reconnect
+ * (cache off meanwhile) when the connection drops. 0 or -1.
+ */
+int doccache_listen_start(const char *conninfo, const char *channel);
+
+/* Stop the listener thread and turn the cache off. */
+void doccache_listen_stop(void);
+
+#endif
