@@ -18,6 +18,7 @@
 #include "dispatch.h"
 #include "ops.h"
 #include "outbox.h"
+#include "shows.h"
 
 #include "../lib/arena.h"
 #include "../lib/db.h"
@@ -250,7 +251,7 @@ static int serve(void)
 	if (outbox_start() < 0)
 		log_event(LOG_ERROR, NULL, "outbox_not_started",
 			  "mail will only go out from other workers");
-	if (doccache_listen_start(app.cfg.database_url, "boxoffice_programme") < 0)
+	if (shows_watch_start() < 0)
 		log_event(LOG_ERROR, NULL, "doccache_not_started",
 			  "public documents are rendered at every request");
 	log_event(LOG_INFO, NULL, "worker_started", "%d threads, pool %d",
@@ -263,7 +264,7 @@ static int serve(void)
 	log_event(LOG_INFO, NULL, "worker_stopping",
 		  "signal %d: finishing in-flight requests", sig);
 	stop_workers(workers, started);
-	doccache_listen_stop();
+	doccache_watch_stop();
 	outbox_stop();
 	log_event(LOG_INFO, NULL, "worker_stopped", "bye");
 	free(workers);

@@ -97,6 +97,16 @@ static const char SQL_VENUES[] =
 	"SELECT coalesce(json_agg(" VENUE_JSON " ORDER BY v.name, v.id),"
 	" '[]')::text, NULL::float8 FROM venues v";
 
+/* What the watcher compares every WATCH_MS (sql/016_read_path.sql). */
+static const char SQL_FINGERPRINT[] = "SELECT programme_fingerprint()";
+#define WATCH_MS 50
+
+int shows_watch_start(void)
+{
+	return doccache_watch_start(app.cfg.database_url, SQL_FINGERPRINT,
+				    WATCH_MS);
+}
+
 /* The columns of the document statements above. */
 enum { DOC_JSON, DOC_VALID_UNTIL };
 
@@ -174,6 +184,11 @@ static int public_document(struct http_req *req, struct http_res *res,
 	double valid_until = INFINITY;
 	int status;
 
+	/* A visitor who just booked (bo_fresh, set by nginx on the booking
+	 * routes) reads past the copies: the watcher may not have seen their
+	 * change yet. */
+	if (http_cookie(req, "bo_fresh") != NULL)
+		cacheable = false;
 	if (!cacheable ||
 	    !doccache_get(ck, &res->body, &status, &valid_until)) {
 		if (cacheable)

@@ -12,4 +12,11 @@ int shows_venues(struct http_req *req, struct http_res *res);
 /* What the privacy page states: how long holds and personal data last. */
 int shows_site(struct http_req *req, struct http_res *res);
 
+/*
+ * Start this process's watch of the programme (lib/doccache.h): the
+ * rendered documents are kept until the programme's fingerprint changes.
+ * 0 or -1 (then every document is rendered at every request).
+ */
+int shows_watch_start(void);
+
 #endif

@@ -156,21 +156,33 @@ void doccache_clear(void)
 	(void)pthread_mutex_unlock(&mu);
 }
 
-/* --- The listener ------------------------------------------------------ */
+/* --- The watcher ------------------------------------------------------- */
+
+#define FP_MAX 512
 
 static struct {
 	pthread_t tid;
 	bool running;
-	int wake[2];		/* doccache_listen_stop writes to wake[1] */
+	int wake[2];		/* doccache_watch_stop writes to wake[1] */
 	const char *conninfo;
-	char listen_sql[96];
-} L = {.wake = {-1, -1}};
+	const char *sql;
+	int interval_ms;
+} W = {.wake = {-1, -1}};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* Wait up to ms for fd (or -1: none) to be readable; false when told to
  * stop. */
 static bool wait_readable(int fd, int ms, bool *readable)
 {
-	struct pollfd p[2] = {{.fd = L.wake[0], .events = POLLIN},
+	struct pollfd p[2] = {{.fd = W.wake[0], .events = POLLIN},
 			      {.fd = fd, .events = POLLIN}};
 	int n = poll(p, fd >= 0 ? 2 : 1, ms);
 
@@ -178,45 +190,75 @@ static bool wait_readable(int fd, int ms, bool *readable)
 	return !(n > 0 && p[0].revents != 0);
 }
 
-static PGconn *listen_connect(void)
+static PGconn *watch_connect(void)
 {
-	/* TCP keepalives: a peer that vanished without a reset is noticed
-	 * within ~10 s (the cache is off from then on). */
+	/* TCP keepalives, and the answer awaited at most 1 s (watch_once):
+	 * a server that stopped answering turns the cache off. */
 	const char *const keys[] = {"dbname", "keepalives_idle",
 				    "keepalives_interval", "keepalives_count",
-				    "application_name", NULL};
-	const char *const vals[] = {L.conninfo, "5", "2", "2",
+				    "connect_timeout", "application_name",
+				    NULL};
+	const char *const vals[] = {W.conninfo, "5", "2", "2", "2",
 				    "boxoffice-doccache", NULL};
 	PGconn *c = PQconnectdbParams(keys, vals, 1);
-	PGresult *r;
 
-	if (c == NULL)
-		return NULL;
-	if (PQstatus(c) != CONNECTION_OK) {
+	if (c != NULL && PQstatus(c) != CONNECTION_OK) {
 		PQfinish(c);
-		return NULL;
+		c = NULL;
 	}
-	r = PQexec(c, L.listen_sql);
-	if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK) {
-		PQclear(r);
-		PQfinish(c);
-		return NULL;
-	}
-	PQclear(r);
 	return c;
 }
 
-static void *listen_main(void *arg)
+/* Run the watch query: 1 with its answer in fp, 0 on failure or timeout,
+ * -1 when told to stop. */
+static int watch_once(PGconn *c, char fp[FP_MAX])
+{
+	int64_t deadline = mono_ms() + 1000;
+	bool readable, ok = false;
+	PGresult *r;
+
+	if (PQsendQuery(c, W.sql) == 0)
+		return 0;
+	while (PQisBusy(c)) {
+		int64_t left = deadline - mono_ms();
+
+		if (left <= 0)
+			return 0;
+		if (!wait_readable(PQsocket(c), (int)left, &readable))
+			return -1;
+		if (readable && PQconsumeInput(c) == 0)
+			return 0;
+	}
+	while ((r = PQgetResult(c)) != NULL) {
+		if (!ok && PQresultStatus(r) == PGRES_TUPLES_OK &&
+		    PQntuples(r) == 1 && PQnfields(r) == 1 &&
+		    strlen(PQgetvalue(r, 0, 0)) < FP_MAX) {
+			memcpy(fp, PQgetvalue(r, 0, 0),
+			       strlen(PQgetvalue(r, 0, 0)) + 1);
+			ok = true;
+		}
+		PQclear(r);
+	}
+	return ok ? 1 : 0;
+}
+
+static void *watch_main(void *arg)
 {
 	PGconn *c = NULL;
-	int backoff_ms = 100;
+	char last[FP_MAX] = "", fp[FP_MAX];
+	int backoff_ms = 100, rc;
 	bool readable;
 
 	(void)arg;
 	for (;;) {
 		if (c == NULL) {
-			c = listen_connect();
-			if (c == NULL) {
+			c = watch_connect();
+			rc = c != NULL ? watch_once(c, last) : 0;
+			if (rc < 0)
+				break;
+			if (rc == 0) {
+				PQfinish(c);
+				c = NULL;
 				if (!wait_readable(-1, backoff_ms, &readable))
 					break;
 				if (backoff_ms < 2000)
@@ -224,34 +266,29 @@ static void *listen_main(void *arg)
 				continue;
 			}
 			backoff_ms = 100;
-			/* Listening from here: a new epoch ends whatever
-			 * was rendered before. */
+			/* Watching from here: a new epoch ends whatever was
+			 * rendered before. */
 			doccache_enable(true);
-			log_event(LOG_INFO, NULL, "doccache_listening",
-				  "public documents cached until changed");
+			log_event(LOG_INFO, NULL, "doccache_watching",
+				  "public documents kept until changed");
 		}
-		if (!wait_readable(PQsocket(c), 10000, &readable))
+		if (!wait_readable(-1, W.interval_ms, &readable))
 			break;
-		if (!readable)
-			continue;
-		if (PQconsumeInput(c) == 0 || PQstatus(c) != CONNECTION_OK) {
+		rc = watch_once(c, fp);
+		if (rc < 0)
+			break;
+		if (rc == 0) {
 			doccache_enable(false);
-			log_event(LOG_WARN, NULL, "doccache_disconnected",
-				  "public documents uncached until reconnected");
+			log_event(LOG_WARN, NULL, "doccache_lost",
+				  "public documents rendered at every request "
+				  "until the database answers again");
 			PQfinish(c);
 			c = NULL;
 			continue;
 		}
-		{
-			PGnotify *n;
-			bool any = false;
-
-			while ((n = PQnotifies(c)) != NULL) {
-				PQfreemem(n);
-				any = true;
-			}
-			if (any)
-				doccache_invalidate();
+		if (strcmp(fp, last) != 0) {
+			doccache_invalidate();
+			memcpy(last, fp, sizeof(last));
 		}
 	}
 	doccache_enable(false);
@@ -259,46 +296,35 @@ static void *listen_main(void *arg)
 	return NULL;
 }
 
-static bool identifier(const char *s)
+int doccache_watch_start(const char *conninfo, const char *sql,
+			 int interval_ms)
 {
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'a' && *s <= 'z') || *s == '_'))
-			return false;
-	return true;
-}
-
-int doccache_listen_start(const char *conninfo, const char *channel)
-{
-	if (L.running || conninfo == NULL || !identifier(channel) ||
-	    strlen(channel) > 63)
+	if (W.running || conninfo == NULL || sql == NULL || interval_ms < 1)
 		return -1;
-	if (pipe(L.wake) != 0)
+	if (pipe(W.wake) != 0)
 		return -1;
-	L.conninfo = conninfo;
-	(void)snprintf(L.listen_sql, sizeof(L.listen_sql), "LISTEN %s",
-		       channel);
-	if (pthread_create(&L.tid, NULL, listen_main, NULL) != 0) {
-		(void)close(L.wake[0]);
-		(void)close(L.wake[1]);
-		L.wake[0] = L.wake[1] = -1;
+	W.conninfo = conninfo;
+	W.sql = sql;
+	W.interval_ms = interval_ms;
+	if (pthread_create(&W.tid, NULL, watch_main, NULL) != 0) {
+		(void)close(W.wake[0]);
+		(void)close(W.wake[1]);
+		W.wake[0] = W.wake[1] = -1;
 		return -1;
 	}
-	L.running = true;
+	W.running = true;
 	return 0;
 }
 
-void doccache_listen_stop(void)
+void doccache_watch_stop(void)
 {
-	if (!L.running)
+	if (!W.running)
 		return;
-	if (write(L.wake[1], "x", 1) != 1)
-		pthread_cancel(L.tid);
-	(void)pthread_join(L.tid, NULL);
-	(void)close(L.wake[0]);
-	(void)close(L.wake[1]);
-	L.wake[0] = L.wake[1] = -1;
-	L.running = false;
+	if (write(W.wake[1], "x", 1) == 1)
+		(void)pthread_join(W.tid, NULL);
+	(void)close(W.wake[0]);
+	(void)close(W.wake[1]);
+	W.wake[0] = W.wake[1] = -1;
+	W.running = false;
 	doccache_enable(false);
 }

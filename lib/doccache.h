@@ -2,15 +2,18 @@
  * doccache: a worker process's copies of rendered public documents, kept
  * until the data they were rendered from changes.
  *
- * A listener thread holds its own PostgreSQL connection with LISTEN on one
- * channel; the tables a document is built from NOTIFY that channel from a
- * trigger (sql/016_read_path.sql), so every committed change ends every
- * copy (a new "epoch"). A copy also ends at its own valid_until, the next
- * moment its content changes by the clock alone (a hold expiring, booking
- * opening or closing, a performance starting).
+ * A watcher thread holds its own PostgreSQL connection and runs one
+ * query every interval, a fingerprint of the tables the documents are
+ * built from (programme_fingerprint(), sql/016_read_path.sql); when the
+ * answer changes, every copy ends (a new "epoch"). It sees committed data
+ * only, so a copy outlives a change by at most one interval. A copy also
+ * ends at its own valid_until, the next moment its content changes by the
+ * clock alone (a hold expiring, booking opening or closing, a performance
+ * starting).
  *
- * While the listener is not connected nothing is served from the cache and
- * nothing is stored: a missed notification can never leave an old copy.
+ * While the watcher has no answer (no connection, or none within a
+ * second) nothing is served from the cache and nothing is stored: a change
+ * it could not see never leaves an old copy.
  *
  * The cache is bounded (a fixed table of slots, a maximum body size), so
  * random keys cannot grow the process.
@@ -54,20 +57,22 @@ void doccache_put(const char *key, uint64_t epoch, int status,
 /* End every copy (a notification arrived). */
 void doccache_invalidate(void);
 
-/* Turn the cache on (with a new epoch) or off; the listener does this. */
+/* Turn the cache on (with a new epoch) or off; the watcher does this. */
 void doccache_enable(bool on);
 
 /* Drop every copy and free their memory (tests, shutdown). */
 void doccache_clear(void);
 
 /*
- * Start the listener thread: connect to conninfo, LISTEN channel (an SQL
- * identifier, a constant), invalidate on every notification, reconnect
- * (cache off meanwhile) when the connection drops. 0 or -1.
+ * Start the watcher thread: connect to conninfo, run sql (a constant
+ * returning one text value) every interval_ms, end every copy when its
+ * answer changes; reconnect, with the cache off meanwhile, when the
+ * connection fails or the answer takes over a second. 0 or -1.
  */
-int doccache_listen_start(const char *conninfo, const char *channel);
+int doccache_watch_start(const char *conninfo, const char *sql,
+			 int interval_ms);
 
-/* Stop the listener thread and turn the cache off. */
-void doccache_listen_stop(void);
+/* Stop the watcher thread and turn the cache off. */
+void doccache_watch_stop(void);
 
 #endif

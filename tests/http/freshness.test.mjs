@@ -1,8 +1,8 @@
 // The public documents are never older than the last committed change by
 // more than about a second, whatever the traffic: under a constant read
 // load of the same document, after silences short and long, across a lost
-// LISTEN connection, and when only the clock changes them (a hold
-// expiring, booking opening). A visitor who just booked sees the new count
+// connection of the workers' watcher, and when only the clock changes them
+// (a hold expiring, booking opening). A visitor who just booked sees the new count
 // on the very next load. (docs/ARCHITECTURE.md, "Microcache".)
 
 import { after, before, describe, test } from 'node:test';
@@ -91,17 +91,17 @@ describe('freshness of the public documents', () => {
     assert.equal(next.cache, 'BYPASS');
   });
 
-  test('a lost LISTEN connection never leaves an old copy', async () => {
+  test('a lost connection of the watcher never leaves an old copy', async () => {
     const perf = await makePerformance(stack, { capacity: 60 });
     assert.equal((await read(perf)).seats, 60);
     const killed = await stack.psql(`SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
       WHERE application_name = 'boxoffice-doccache') t`);
-    assert.ok(Number(killed) >= 1, 'every worker listens');
+    assert.ok(Number(killed) >= 1, 'every worker watches');
     await stack.psql(`UPDATE performances SET extra_seats = 4 WHERE id = ${perf}`);
     await waitFor(async () => (await read(perf)).seats === 64, { timeout: 1500, what: 'the change after the disconnect' });
     // Listening again, the copies work and end at the next change.
     await waitFor(async () => Number(await stack.psql(`SELECT count(*) FROM pg_stat_activity
-      WHERE application_name = 'boxoffice-doccache'`)) >= 1, { timeout: 10_000, what: 'the listeners back' });
+      WHERE application_name = 'boxoffice-doccache'`)) >= 1, { timeout: 10_000, what: 'the watchers back' });
     await stack.psql(`UPDATE performances SET extra_seats = 7 WHERE id = ${perf}`);
     await waitFor(async () => (await read(perf)).seats === 67, { timeout: 1500, what: 'the change after reconnecting' });
   });
