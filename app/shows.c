@@ -8,11 +8,13 @@
  * of "seats available" that the booking path checks too.
  *
  * Only published shows are visible; a performance of an unpublished show
- * is a 404 like a missing one. The answers may be cached for one second
- * (Cache-Control: public, max-age=1), 404s too: random slugs and ids are
- * a cheap way to load PostgreSQL, so a miss costs at most one query a
- * second per path, and a slug that cannot exist (the router lets through
- * [a-z0-9-]{1,80}; shows.slug is stricter) none at all.
+ * is a 404 like a missing one. The answers, 404s too, are kept: by each
+ * worker until the programme changes (lib/doccache.c, watched through
+ * programme_fingerprint() of sql/016_read_path.sql) or the clock changes
+ * them, and by nginx to the end of the second (X-Accel-Expires). Random
+ * slugs and ids are a cheap way to load PostgreSQL, so a miss costs one
+ * query per path and change, and a slug that cannot exist (the router
+ * lets through [a-z0-9-]{1,80}; shows.slug is stricter) none at all.
  */
 #include "shows.h"
 
@@ -88,7 +90,8 @@ static const char SQL_PERFORMANCE[] =
 	"  'show', json_build_object('slug', s.slug, 'title', s.title,"
 	"   'image_url', s.image_url, 'duration_minutes', s.duration_minutes)"
 	" )::text,"
-	" extract(epoch FROM perf_doc_valid_until(p))::float8"
+	" extract(epoch FROM perf_doc_valid_until(p))::float8,"
+	" p.starts_at > now()"
 	" FROM performances p JOIN shows s ON s.id = p.show_id"
 	" JOIN venues v ON v.id = p.venue_id"
 	" WHERE p.id = $1::bigint AND s.published";
@@ -107,8 +110,10 @@ int shows_watch_start(void)
 				    WATCH_MS);
 }
 
-/* The columns of the document statements above. */
-enum { DOC_JSON, DOC_VALID_UNTIL };
+/* The columns of the document statements above; DOC_WATCHED (only the
+ * performance's) is false for a performance that has started, which
+ * programme_fingerprint() does not watch: the workers do not keep it. */
+enum { DOC_JSON, DOC_VALID_UNTIL, DOC_WATCHED };
 
 /*
  * Render one document: 200 with it (wrapped as {"key": ...}), 404 when
@@ -117,7 +122,7 @@ enum { DOC_JSON, DOC_VALID_UNTIL };
  */
 static int render(struct http_req *req, struct http_res *res,
 		  const char *sql, const char *param, const char *key,
-		  double *valid_until)
+		  double *valid_until, bool *keep)
 {
 	const char *params[1] = {param};
 	struct db_conn *c;
@@ -126,6 +131,7 @@ static int render(struct http_req *req, struct http_res *res,
 	int answered;
 
 	*valid_until = INFINITY;
+	*keep = true;
 	if ((answered = app_db(req, res, &c)) != 0)
 		return answered;
 	st = db_query(c, req->arena, sql, param != NULL ? 1 : 0,
@@ -140,36 +146,51 @@ static int render(struct http_req *req, struct http_res *res,
 
 		*valid_until = *end == '\0' ? t : 0;
 	}
+	if (PQnfields(r) > DOC_WATCHED)
+		*keep = strcmp(db_val(r, 0, DOC_WATCHED), "t") == 0;
 	return app_json_wrap(res, 200, key, db_val(r, 0, DOC_JSON));
 }
 
 /*
- * The headers of a public answer. Clients and proxies may keep it for a
- * second (the API's contract; the site itself fetches with no-store).
- * nginx's microcache follows X-Accel-Expires only (it ignores
- * Cache-Control, snippets/boxoffice-app.conf), which it reads in whole
- * seconds: "@<this second>" keeps the copy to the end of the current
- * second, never longer, so nginx's copy is at most a second older than
- * the workers'. A document that changes by the clock before then is not
- * given to nginx at all.
+ * The headers of a public answer that holds every change committed before
+ * known_at (Unix time). Clients and proxies may keep it for a second (the
+ * API's contract; the site itself fetches with no-store). nginx's
+ * microcache follows X-Accel-Expires only (it ignores Cache-Control,
+ * snippets/boxoffice-app.conf), which it reads in whole seconds:
+ * "@<this second>" keeps the copy to the end of the current second, never
+ * longer. It is sent only when known_at is in this second too, so nginx's
+ * copy is never more than a second behind the database, and not for a
+ * document that changes by the clock before then.
  */
-static void public_headers(struct http_res *res, double valid_until)
+static void public_headers(struct http_res *res, double valid_until,
+			   double known_at)
 {
 	struct timespec ts;
 	char v[32];
 
 	if (clock_gettime(CLOCK_REALTIME, &ts) == 0 &&
-	    valid_until > (double)ts.tv_sec + 1.0) {
+	    valid_until > (double)ts.tv_sec + 1.0 &&
+	    known_at >= (double)ts.tv_sec) {
 		(void)snprintf(v, sizeof(v), "@%lld", (long long)ts.tv_sec);
 		http_res_header(res, "X-Accel-Expires", v);
 	}
 	http_res_header(res, "Cache-Control", "public, max-age=1");
 }
 
+/* Now, as Unix time. */
+static double now_s(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /*
  * The programme is the same for everyone and holds no personal data.
- * Each worker keeps the rendered documents (lib/doccache.c) until a
- * committed change notifies it or the clock changes them, and nginx keeps
+ * Each worker keeps the rendered documents (lib/doccache.c) until its
+ * watcher sees a committed change or the clock changes them, and nginx keeps
  * an answer to the end of the second (docs/ARCHITECTURE.md, "Microcache"),
  * its 404s as well. Booking always checks availability live.
  */
@@ -181,7 +202,8 @@ static int public_document(struct http_req *req, struct http_res *res,
 			 param != NULL ? param : "");
 	bool cacheable = n > 0 && (size_t)n < sizeof(ck);
 	uint64_t epoch = 0;
-	double valid_until = INFINITY;
+	double valid_until = INFINITY, known_at = doccache_checked_at();
+	bool keep;
 	int status;
 
 	/* A visitor who just booked (bo_fresh, set by nginx on the booking
@@ -193,14 +215,16 @@ static int public_document(struct http_req *req, struct http_res *res,
 	    !doccache_get(ck, &res->body, &status, &valid_until)) {
 		if (cacheable)
 			epoch = doccache_epoch(); /* before the query */
-		status = render(req, res, sql, param, key, &valid_until);
-		if (epoch != 0 && (status == 200 || status == 404) &&
+		known_at = now_s();
+		status = render(req, res, sql, param, key, &valid_until,
+				&keep);
+		if (epoch != 0 && keep && (status == 200 || status == 404) &&
 		    !res->body.failed)
 			doccache_put(ck, epoch, status, res->body.data,
 				     res->body.len, valid_until);
 	}
 	if (status == 200 || status == 404)
-		public_headers(res, valid_until);
+		public_headers(res, valid_until, known_at);
 	return status;
 }
 
@@ -222,7 +246,7 @@ int shows_list(struct http_req *req, struct http_res *res)
 int shows_get(struct http_req *req, struct http_res *res)
 {
 	if (!slug_can_exist(http_param(req, "slug"))) {
-		public_headers(res, INFINITY);
+		public_headers(res, INFINITY, INFINITY);
 		return http_error(res, 404, "not_found", "no such resource");
 	}
 	return public_document(req, res, SQL_SHOW, http_param(req, "slug"),
@@ -248,6 +272,6 @@ int shows_site(struct http_req *req, struct http_res *res)
 	buf_printf(&res->body,
 		   "{\"site\":{\"purge_days\":%d,\"hold_minutes\":%d}}",
 		   app.cfg.purge_days, app.cfg.hold_minutes);
-	public_headers(res, INFINITY);
+	public_headers(res, INFINITY, INFINITY);
 	return 200;
 }

@@ -37,6 +37,8 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 /* Guarded by mu; read without it only as a hint (doccache_epoch). */
 static _Atomic uint64_t epoch_now = 1;
 static atomic_bool enabled;
+/* When the last applied watch query started, in Unix microseconds. */
+static _Atomic int64_t checked_us;
 
 static uint32_t hash(const char *s)
 {
@@ -54,6 +56,21 @@ static double now_s(void)
 	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
 		return INFINITY; /* every copy looks expired */
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double doccache_checked_at(void)
+{
+	return atomic_load(&enabled) ? (double)atomic_load(&checked_us) / 1e6
+				     : 0;
+}
+
+static int64_t real_us(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 uint64_t doccache_epoch(void)
@@ -211,12 +228,13 @@ static PGconn *watch_connect(void)
 
 /* Run the watch query: 1 with its answer in fp, 0 on failure or timeout,
  * -1 when told to stop. */
-static int watch_once(PGconn *c, char fp[FP_MAX])
+static int watch_once(PGconn *c, char fp[FP_MAX], int64_t *started_us)
 {
 	int64_t deadline = mono_ms() + 1000;
 	bool readable, ok = false;
 	PGresult *r;
 
+	*started_us = real_us();
 	if (PQsendQuery(c, W.sql) == 0)
 		return 0;
 	while (PQisBusy(c)) {
@@ -247,13 +265,14 @@ static void *watch_main(void *arg)
 	PGconn *c = NULL;
 	char last[FP_MAX] = "", fp[FP_MAX];
 	int backoff_ms = 100, rc;
+	int64_t started = 0;
 	bool readable;
 
 	(void)arg;
 	for (;;) {
 		if (c == NULL) {
 			c = watch_connect();
-			rc = c != NULL ? watch_once(c, last) : 0;
+			rc = c != NULL ? watch_once(c, last, &started) : 0;
 			if (rc < 0)
 				break;
 			if (rc == 0) {
@@ -268,13 +287,14 @@ static void *watch_main(void *arg)
 			backoff_ms = 100;
 			/* Watching from here: a new epoch ends whatever was
 			 * rendered before. */
+			atomic_store(&checked_us, started);
 			doccache_enable(true);
 			log_event(LOG_INFO, NULL, "doccache_watching",
 				  "public documents kept until changed");
 		}
 		if (!wait_readable(-1, W.interval_ms, &readable))
 			break;
-		rc = watch_once(c, fp);
+		rc = watch_once(c, fp, &started);
 		if (rc < 0)
 			break;
 		if (rc == 0) {
@@ -290,6 +310,7 @@ static void *watch_main(void *arg)
 			doccache_invalidate();
 			memcpy(last, fp, sizeof(last));
 		}
+		atomic_store(&checked_us, started);
 	}
 	doccache_enable(false);
 	PQfinish(c);

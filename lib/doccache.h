@@ -54,7 +54,14 @@ bool doccache_get(const char *key, struct buf *out, int *status,
 void doccache_put(const char *key, uint64_t epoch, int status,
 		  const char *body, size_t len, double valid_until);
 
-/* End every copy (a notification arrived). */
+/*
+ * When the last watch query whose answer is applied started (Unix time):
+ * a copy served now holds every change committed before then. 0 when the
+ * cache is off. Read it before doccache_get.
+ */
+double doccache_checked_at(void);
+
+/* End every copy (the watched answer changed). */
 void doccache_invalidate(void);
 
 /* Turn the cache on (with a new epoch) or off; the watcher does this. */

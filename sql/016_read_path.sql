@@ -19,14 +19,19 @@
 -- without the trigger, 428 and 192 with it (docs/PERFORMANCE.md).
 --
 -- Any table a public document reads from in the future must be added
--- here. The fingerprint is the row count and the sum of 64-bit hashes of
--- every row's text: equal fingerprints mean unchanged rows (but for a
--- 64-bit hash collision).
+-- here. A table's part is its row count and the sum of 64-bit hashes of
+-- every row's text: equal parts mean unchanged rows (but for a 64-bit
+-- hash collision). Of performances only those yet to start count (the
+-- index on starts_at finds them: ~0.2 ms with 100 upcoming among 3 000),
+-- with the highest id for new ones; the workers do not keep documents of
+-- performances that have started (app/shows.c), so those need no watch.
 
 CREATE FUNCTION programme_fingerprint() RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT concat_ws('/',
-        (SELECT count(*) || ':' || coalesce(sum(hashtextextended(t::text, 0)), 0) FROM performances t),
+        (SELECT count(*) || ':' || coalesce(sum(hashtextextended(t::text, 0)), 0)
+           FROM performances t WHERE t.starts_at > now()),
+        (SELECT max(id) FROM performances),
         (SELECT count(*) || ':' || coalesce(sum(hashtextextended(t::text, 0)), 0) FROM shows t),
         (SELECT count(*) || ':' || coalesce(sum(hashtextextended(t::text, 0)), 0) FROM venues t))
 $$;
