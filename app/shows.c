@@ -25,6 +25,7 @@
 #include "../lib/db.h"
 #include "../lib/doccache.h"
 #include "../lib/http.h"
+#include "../lib/log.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -106,6 +107,16 @@ static const char SQL_FINGERPRINT[] = "SELECT programme_fingerprint()";
 
 int shows_watch_start(void)
 {
+	char path[4096];
+	int n = snprintf(path, sizeof(path), "%s.doccache",
+			 app.cfg.metrics_file);
+
+	/* The host's processes share their count of writes next to the
+	 * metrics file (the same per-host file scripts/stack sets). */
+	if (*app.cfg.metrics_file == '\0' || n < 0 ||
+	    (size_t)n >= sizeof(path) || doccache_share(path) < 0)
+		log_event(LOG_WARN, NULL, "doccache_not_shared",
+			  "a write shows at once only in its own process");
 	return doccache_watch_start(app.cfg.database_url, SQL_FINGERPRINT,
 				    WATCH_MS);
 }

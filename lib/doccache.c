@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "log.h"
 
+#include <fcntl.h>
 #include <libpq-fe.h>
 #include <math.h>
 #include <poll.h>
@@ -18,10 +19,13 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #define SLOTS 512
+#define TOTAL_MAX (8 * 1024 * 1024) /* bytes of all bodies together */
 
 struct slot {
 	char key[DOCCACHE_KEY_MAX];
@@ -33,10 +37,15 @@ struct slot {
 };
 
 static struct slot slots[SLOTS];
+static size_t total;		/* guarded by mu */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 /* Guarded by mu; read without it only as a hint (doccache_epoch). */
 static _Atomic uint64_t epoch_now = 1;
 static atomic_bool enabled;
+/* Writes answered by any process of this host (doccache_changed): in a
+ * shared file when doccache_share found one, else this process's own. */
+static _Atomic uint64_t own_writes;
+static _Atomic uint64_t *writes = &own_writes;
 /* When the last applied watch query started, in Unix microseconds. */
 static _Atomic int64_t checked_us;
 
@@ -73,9 +82,46 @@ static int64_t real_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* The epoch of the copies: the watcher's changes plus the host's writes,
+ * both only ever growing, so the sum changes whenever either does. */
+static uint64_t current(void)
+{
+	return atomic_load(&epoch_now) + atomic_load(writes);
+}
+
 uint64_t doccache_epoch(void)
 {
-	return atomic_load(&enabled) ? atomic_load(&epoch_now) : 0;
+	return atomic_load(&enabled) ? current() : 0;
+}
+
+void doccache_changed(void)
+{
+	atomic_fetch_add(writes, 1);
+}
+
+int doccache_share(const char *path)
+{
+	_Atomic uint64_t *m;
+	struct stat st;
+	int fd;
+
+	if (path == NULL || *path == '\0')
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 ||
+	    ((size_t)st.st_size < sizeof(*m) &&
+	     ftruncate(fd, (off_t)sizeof(*m)) < 0)) {
+		(void)close(fd);
+		return -1;
+	}
+	m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	(void)close(fd);
+	if (m == MAP_FAILED)
+		return -1;
+	writes = m;
+	return 0;
 }
 
 bool doccache_get(const char *key, struct buf *out, int *status,
@@ -92,7 +138,7 @@ bool doccache_get(const char *key, struct buf *out, int *status,
 	if (pthread_mutex_lock(&mu) != 0)
 		return false;
 	if (atomic_load(&enabled) && s->body != NULL &&
-	    s->epoch == atomic_load(&epoch_now) && t < s->valid_until &&
+	    s->epoch == current() && t < s->valid_until &&
 	    strcmp(s->key, key) == 0) {
 		buf_append(out, s->body, s->len);
 		*status = s->status;
@@ -123,11 +169,13 @@ void doccache_put(const char *key, uint64_t epoch, int status,
 		free(copy);
 		return;
 	}
-	if (epoch != atomic_load(&epoch_now) || !atomic_load(&enabled)) {
+	if (epoch != current() || !atomic_load(&enabled) ||
+	    total - s->len + len > TOTAL_MAX) {
 		(void)pthread_mutex_unlock(&mu);
 		free(copy);
 		return;
 	}
+	total = total - s->len + len;
 	free(s->body);
 	memcpy(s->key, key, klen + 1);
 	s->epoch = epoch;
@@ -167,6 +215,7 @@ void doccache_clear(void)
 	for (int i = 0; i < SLOTS; i++) {
 		free(slots[i].body);
 		slots[i].body = NULL;
+		total -= slots[i].len;
 		slots[i].len = 0;
 		slots[i].key[0] = '\0';
 	}

@@ -15,8 +15,8 @@
  * second) nothing is served from the cache and nothing is stored: a change
  * it could not see never leaves an old copy.
  *
- * The cache is bounded (a fixed table of slots, a maximum body size), so
- * random keys cannot grow the process.
+ * The cache is bounded (a fixed table of 512 slots, at most 256 KiB a
+ * body and 8 MiB in all), so random keys cannot grow the process.
  */
 #ifndef BOXOFFICE_DOCCACHE_H
 #define BOXOFFICE_DOCCACHE_H
@@ -60,6 +60,21 @@ void doccache_put(const char *key, uint64_t epoch, int status,
  * cache is off. Read it before doccache_get.
  */
 double doccache_checked_at(void);
+
+/*
+ * A write was answered by this process (any request but GET and HEAD):
+ * end every copy of every process of this host that shares the counter,
+ * before the answer leaves, so that the writer's next read is fresh
+ * wherever it lands. Other hosts see it at their watcher's next query.
+ */
+void doccache_changed(void);
+
+/*
+ * Share doccache_changed's counter with the other processes of this host
+ * through the file at path (created if missing; a few bytes). 0 or -1
+ * (then only this process's writes count at once).
+ */
+int doccache_share(const char *path);
 
 /* End every copy (the watched answer changed). */
 void doccache_invalidate(void);

@@ -90,6 +90,9 @@ static void test_invalidate(void **state)
 	assert_true(doccache_epoch() != e);
 	doccache_put("perf/1", doccache_epoch(), 200, "new", 3, INFINITY);
 	assert_string_equal(get("perf/1", &status), "new");
+	/* A write answered by a process of the host ends them too. */
+	doccache_changed();
+	assert_null(get("perf/1", &status));
 }
 
 static void test_valid_until(void **state)
