@@ -275,6 +275,18 @@ static PGconn *watch_connect(void)
 	return c;
 }
 
+/* Until the next query: the interval, but never past the next whole second
+ * (+1 ms), so that a check is made right at the start of each second: nginx
+ * is given a copy only once the watcher has checked in that second
+ * (app/shows.c). */
+static int next_wait_ms(void)
+{
+	int64_t us = real_us();
+	int to_second = (int)((1000000 - us % 1000000) / 1000) + 1;
+
+	return to_second < W.interval_ms ? to_second : W.interval_ms;
+}
+
 /* Run the watch query: 1 with its answer in fp, 0 on failure or timeout,
  * -1 when told to stop. */
 static int watch_once(PGconn *c, char fp[FP_MAX], int64_t *started_us)
@@ -341,7 +353,7 @@ static void *watch_main(void *arg)
 			log_event(LOG_INFO, NULL, "doccache_watching",
 				  "public documents kept until changed");
 		}
-		if (!wait_readable(-1, W.interval_ms, &readable))
+		if (!wait_readable(-1, next_wait_ms(), &readable))
 			break;
 		rc = watch_once(c, fp, &started);
 		if (rc < 0)
