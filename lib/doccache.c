@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #define SLOTS 512
-#define TOTAL_MAX (8 * 1024 * 1024) /* bytes of all bodies together */
+#define TOTAL_MAX ((size_t)8 * 1024 * 1024) /* bytes of all bodies together */
 
 struct slot {
 	char key[DOCCACHE_KEY_MAX];
@@ -51,10 +51,10 @@ static _Atomic int64_t checked_us;
 
 static uint32_t hash(const char *s)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = 2166136261U;
 
 	for (; *s != '\0'; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
+		h = (h ^ (uint8_t)*s) * 16777619U;
 	return h;
 }
 
@@ -226,6 +226,9 @@ void doccache_clear(void)
 
 #define FP_MAX 512
 
+/* The one column of the watch query. */
+enum { WATCH_ANSWER };
+
 static struct {
 	pthread_t tid;
 	bool running;
@@ -310,11 +313,14 @@ static int watch_once(PGconn *c, char fp[FP_MAX], int64_t *started_us)
 	}
 	while ((r = PQgetResult(c)) != NULL) {
 		if (!ok && PQresultStatus(r) == PGRES_TUPLES_OK &&
-		    PQntuples(r) == 1 && PQnfields(r) == 1 &&
-		    strlen(PQgetvalue(r, 0, 0)) < FP_MAX) {
-			memcpy(fp, PQgetvalue(r, 0, 0),
-			       strlen(PQgetvalue(r, 0, 0)) + 1);
-			ok = true;
+		    PQntuples(r) == 1 && PQnfields(r) == 1) {
+			const char *v = PQgetvalue(r, 0, WATCH_ANSWER);
+			size_t n = strlen(v);
+
+			if (n < FP_MAX) {
+				memcpy(fp, v, n + 1);
+				ok = true;
+			}
 		}
 		PQclear(r);
 	}

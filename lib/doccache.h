@@ -29,7 +29,7 @@ struct buf;
 
 /* Longest key and body kept; longer ones are simply not cached. */
 #define DOCCACHE_KEY_MAX 128
-#define DOCCACHE_BODY_MAX (256 * 1024)
+#define DOCCACHE_BODY_MAX ((size_t)256 * 1024)
 
 /*
  * The current epoch, to pass to doccache_put for a document rendered
