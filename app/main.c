@@ -232,6 +232,10 @@ static int serve(void)
 		return 1;
 	}
 	set_signals(&stopset);
+	/* Before the request threads: they read what it sets up. */
+	if (shows_watch_start() < 0)
+		log_event(LOG_ERROR, NULL, "doccache_not_started",
+			  "public documents are rendered at every request");
 	workers = calloc((size_t)n, sizeof(*workers));
 	if (workers == NULL)
 		return 1;
@@ -251,9 +255,6 @@ static int serve(void)
 	if (outbox_start() < 0)
 		log_event(LOG_ERROR, NULL, "outbox_not_started",
 			  "mail will only go out from other workers");
-	if (shows_watch_start() < 0)
-		log_event(LOG_ERROR, NULL, "doccache_not_started",
-			  "public documents are rendered at every request");
 	log_event(LOG_INFO, NULL, "worker_started", "%d threads, pool %d",
 		  started, app.cfg.pool_size);
 
