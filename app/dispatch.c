@@ -9,6 +9,7 @@
 #include "app.h"
 #include "auth.h"
 
+#include "../lib/doccache.h"
 #include "../lib/log.h"
 
 #include <string.h>
@@ -75,6 +76,11 @@ void app_dispatch(struct http_req *req, struct http_res *res,
 		  const struct http_io *io)
 {
 	int status = route_and_call(req, res, io);
+
+	/* Whatever a write changed, the next read shows it
+	 * (lib/doccache.h). */
+	if (req->method != HTTP_GET && req->method != HTTP_HEAD)
+		doccache_changed();
 
 	if (status < 200 || status > 599) {
 		log_event(LOG_ERROR, req->request_id, "bad_status",

@@ -19,9 +19,11 @@
 #include "media.h"
 #include "ops.h"
 #include "outbox.h"
+#include "shows.h"
 
 #include "../lib/arena.h"
 #include "../lib/db.h"
+#include "../lib/doccache.h"
 #include "../lib/log.h"
 #include "../lib/metrics.h"
 #include "../lib/tok.h"
@@ -232,6 +234,10 @@ static int serve(void)
 		return 1;
 	}
 	set_signals(&stopset);
+	/* Before the request threads: they read what it sets up. */
+	if (shows_watch_start() < 0)
+		log_event(LOG_ERROR, NULL, "doccache_not_started",
+			  "public documents are rendered at every request");
 	workers = calloc((size_t)n, sizeof(*workers));
 	if (workers == NULL)
 		return 1;
@@ -261,6 +267,7 @@ static int serve(void)
 	log_event(LOG_INFO, NULL, "worker_stopping",
 		  "signal %d: finishing in-flight requests", sig);
 	stop_workers(workers, started);
+	doccache_watch_stop();
 	outbox_stop();
 	log_event(LOG_INFO, NULL, "worker_stopped", "bye");
 	free(workers);
