@@ -58,6 +58,7 @@ static const char SQL_GUESTS[] =
 	"     (WHERE r.source = 'door' AND r.status = 'confirmed'), 0),"
 	"   'excess', coalesce(sum(r.door_excess), 0))"
 	"  FROM reservations r WHERE r.performance_id = p.id),"
+	" 'waitlist', waitlist_door(p.id),"
 	" 'guests', coalesce((SELECT json_agg(json_build_object('id', r.id,"
 	"   'name', r.name, 'seats', r.seats, 'seats_admitted',"
 	"   r.seats_admitted, 'notes', r.notes, 'code', r.code,"

@@ -145,6 +145,10 @@ describe('the 10-seat scenario', () => {
       [[1, 4, 4, 'waiting'], [2, 4, 2, 'waiting'], [3, 3, 3, 'waiting']]);
     assert.equal(door.body.waitlist.counts.waiting_seats, 11);
     assert.ok(!door.text.includes(w1.email));
+    // The door's guest list carries the same line (the scanner shows it).
+    const guests = await as(staff, `/api/performances/${perf}/guests`);
+    assert.equal(guests.status, 200, guests.text);
+    assert.deepEqual(guests.body.waitlist, door.body.waitlist);
     // Confirming twice: the same entry, the same place.
     const again = await post(stack, '/api/waitlist/confirm', { token: w2.token });
     assert.equal(again.status, 200);

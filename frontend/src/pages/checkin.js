@@ -251,7 +251,22 @@ function guestList() {
     h('label', { for: 'guest-search' }, t('door.search')),
     search,
     h('p', { class: 'muted', id: 'guest-count', role: 'status' }, shown.length ? t('door.list_count', { n: shown.length }) : t('door.search_none')),
-    list);
+    list,
+    waitlist());
+}
+
+/** The performance's waiting list, in line order (issue 15): who would
+ * take a seat that comes back, so the door knows before selling it. */
+function waitlist() {
+  const w = state.guests?.waitlist;
+  if (!w || !w.entries?.length) return null;
+  return h('section', { class: 'door__waitlist', id: 'door-waitlist', 'aria-labelledby': 'door-waitlist-title' },
+    h('h2', { id: 'door-waitlist-title' }, t('door.waitlist')),
+    h('p', { class: 'muted' }, t('door.waitlist_count', { n: w.counts.waiting, seats: w.counts.waiting_seats })),
+    h('ol', { class: 'waitlist-door' }, w.entries.map((e) => h('li', { 'data-state': e.state },
+      t('door.waitlist_entry', { position: e.position ?? '', name: e.name, seats: e.seats })
+      + (e.min_seats && e.min_seats < e.seats ? t('door.waitlist_min', { min: e.min_seats }) : '')
+      + (e.state === 'offered' ? t('door.waitlist_offered') : '')))));
 }
 
 function guestRow(g) {
