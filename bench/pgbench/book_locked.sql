@@ -7,7 +7,7 @@
 \set a random(0, 255)
 \set b random(0, 255)
 SELECT book_caps(:perf, 2, 'b' || :n || '@example.org', '198.18.' || :a || '.' || :b,
-    100000, 100, 100000, 1000000000, 1000000000);
+    100000, 100, 1000000000, 1000000000);
 SELECT pg_advisory_lock(:perf);
 BEGIN ISOLATION LEVEL SERIALIZABLE;
 SELECT o_result FROM book(:perf, 2, 'Bench', 'b' || :n || '@example.org', '', '', 'it',
