@@ -144,10 +144,11 @@ ${LUA_HEADERS}
 -- Lua's generator is not seeded: the phase's own number keeps the emails
 -- of one phase apart from another's (a recipient gets 5 messages a day).
 local phase = ${Math.floor(Math.random() * 1e9)}
+-- thread:set() sets a global of the thread's script: "id" must not be
+-- declared local here, or every thread would see 0.
 local counter = 0
-local id = 0
-local n = 0
-function setup(thread) n = n + 1; thread:set("id", n) end
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("id", threads) end
 function init(args) counter = 0; math.randomseed(phase + id) end
 request = function()
   counter = counter + 1
@@ -333,8 +334,8 @@ for line in io.lines("${join(work, 'tokens.txt')}") do tokens[#tokens + 1] = lin
 -- Each scan carries its own client id, as the door page sends them.
 local run = ${Math.floor(Math.random() * 1e9)}
 local n = 0
-local t = 0
-function setup(thread) t = t + 1; thread:set("seed", math.random(1, 1000000)); thread:set("t", t) end
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("seed", math.random(1, 1000000)); thread:set("t", threads) end
 function init(args) n = seed; math.randomseed(seed) end
 request = function()
   n = n + 1
