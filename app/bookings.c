@@ -119,7 +119,7 @@ static const char SQL_REDUCE[] =
 enum { RESEND_RESULT };
 static const char SQL_RESEND[] =
 	"SELECT o_result FROM resend_reservation($1::bytea, $2, $3,"
-	" $4::integer)";
+	" $4::integer, $5::integer)";
 
 /* Messages of one kind a reservation may get, the first included. */
 #define RESEND_MAX 4
@@ -912,6 +912,7 @@ static int resend_token(struct http_req *req, struct http_res *res,
 	db_param(&p, kind);
 	db_param(&p, mail.data);
 	db_param_int(&p, RESEND_MAX);
+	db_param_int(&p, app.cfg.mail_per_day);
 	if ((status = app_db(req, res, &c)) != 0 ||
 	    (status = app_call(req, res, c, in.performance_id, SQL_RESEND, &p,
 			       &row)) != 0 ||

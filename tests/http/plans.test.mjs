@@ -342,6 +342,21 @@ describe('manage my booking', () => {
     assert.equal(gone.status, 409);
     assert.equal(gone.body.error.code, 'cancelled');
   });
+
+  test('resend of the link stays within the daily cap of confirmation messages to the address', async () => {
+    const perf = await makePerformance(stack, { capacity: 10 });
+    const b = await booking(perf, { seats: 1, confirm: false });
+    await smtp.waitFor(b.email, 1);
+    // The address has had 5 confirmation messages today (the daily cap):
+    // this one and four of other bookings, already sent.
+    await stack.psql(`INSERT INTO outbox (kind, recipient, body, sent_at)
+      SELECT 'confirm', '${b.email.toUpperCase()}', 'x', now() FROM generate_series(1, 4)`);
+    const r = await post(stack, '/api/reservations/resend', { token: b.token });
+    assert.equal(r.status, 429, r.text);
+    assert.equal(r.body.error.code, 'too_many_resends');
+    assert.equal(await stack.psql(`SELECT count(*) FROM outbox
+      WHERE lower(recipient) = lower('${b.email}') AND sent_at IS NULL`), '0', 'nothing queued');
+  });
 });
 
 describe('the privacy page\'s facts', () => {
