@@ -78,8 +78,12 @@ void app_dispatch(struct http_req *req, struct http_res *res,
 	int status = route_and_call(req, res, io);
 
 	/* Whatever a write changed, the next read shows it
-	 * (lib/doccache.h). */
-	if (req->method != HTTP_GET && req->method != HTTP_HEAD)
+	 * (lib/doccache.h). A refused write (4xx, 5xx) committed nothing:
+	 * it must not empty every worker's cache, or failed logins and
+	 * malformed bookings at the generic rate limit would keep the
+	 * programme uncached. */
+	if (req->method != HTTP_GET && req->method != HTTP_HEAD &&
+	    status >= 200 && status < 400)
 		doccache_changed();
 
 	if (status < 200 || status > 599) {
