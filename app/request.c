@@ -103,6 +103,19 @@ int app_document(struct http_req *req, struct http_res *res, int status,
 	return app_json_wrap(res, status, key, db_val(r, 0, APP_DOC_JSON));
 }
 
+void app_ticket_member(struct jsonw *w, struct arena *a, const char *ticket)
+{
+	jsonw_key(w, "ticket");
+	jsonw_obj(w);
+	jsonw_key(w, "url");
+	jsonw_str(w, arena_printf(a, "%s/t/%s", app.cfg.public_url, ticket));
+	jsonw_key(w, "qr_svg");
+	jsonw_str(w, arena_printf(a, "/api/tickets/%s/qr.svg", ticket));
+	jsonw_key(w, "qr_png");
+	jsonw_str(w, arena_printf(a, "/api/tickets/%s/qr.png", ticket));
+	jsonw_end(w);
+}
+
 int app_json_wrap(struct http_res *res, int status, const char *key,
 		  const char *json)
 {

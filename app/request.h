@@ -80,6 +80,12 @@ int app_document(struct http_req *req, struct http_res *res, int status,
 /* The one column of the statements app_document runs. */
 enum { APP_DOC_JSON };
 
+struct jsonw;
+
+/* "ticket": {"url", "qr_svg", "qr_png"}, the links of a confirmed
+ * reservation's ticket token, as every confirmed answer carries them. */
+void app_ticket_member(struct jsonw *w, struct arena *a, const char *ticket);
+
 /* Write a JSON object {"<key>": <json>} as the body. Returns status. */
 int app_json_wrap(struct http_res *res, int status, const char *key,
 		  const char *json);

@@ -466,18 +466,7 @@ static int accepted_answer(struct http_req *req, struct http_res *res,
 	jsonw_key(&w, "performance");
 	jsonw_raw(&w, perf, strlen(perf));
 	jsonw_end(&w);
-	jsonw_key(&w, "ticket");
-	jsonw_obj(&w);
-	jsonw_key(&w, "url");
-	jsonw_str(&w, arena_printf(req->arena, "%s/t/%s", app.cfg.public_url,
-				   ticket));
-	jsonw_key(&w, "qr_svg");
-	jsonw_str(&w, arena_printf(req->arena, "/api/tickets/%s/qr.svg",
-				   ticket));
-	jsonw_key(&w, "qr_png");
-	jsonw_str(&w, arena_printf(req->arena, "/api/tickets/%s/qr.png",
-				   ticket));
-	jsonw_end(&w);
+	app_ticket_member(&w, req->arena, ticket);
 	jsonw_end(&w);
 	return 200;
 }
