@@ -263,6 +263,43 @@ static int session(struct http_req *req, struct http_res *res,
 	return 0;
 }
 
+int auth_statement_guard(struct http_req *req, struct http_res *res)
+{
+	static const struct route staff = {.access = ACCESS_STAFF};
+
+	return auth_guard(req, res, &staff);
+}
+
+int auth_statement_session(struct http_req *req, const char **hash,
+			   const char **csrf, const char **idle)
+{
+	const char *cookie = http_cookie(req, COOKIE);
+	const char *h = http_header(req, "X-CSRF-Token");
+	char *out = arena_alloc(req->arena, TOK_HASH_HEX_LEN + 1);
+
+	/* The guard has checked the cookie: it is a valid token. */
+	if (out == NULL || cookie == NULL || tok_hash_hex(cookie, out) < 0)
+		return -1;
+	*hash = out;
+	/* Anything but a token is as wrong as a wrong one. */
+	*csrf = h != NULL && tok_valid(h, strlen(h)) ? h : NULL;
+	*idle = IDLE;
+	return 0;
+}
+
+void auth_statement_touch(struct http_req *req, struct db_conn *c,
+			  bool stale)
+{
+	char hash[TOK_HASH_HEX_LEN + 1];
+	const char *params[1] = {hash};
+	const char *cookie = http_cookie(req, COOKIE);
+
+	if (!stale || cookie == NULL || tok_hash_hex(cookie, hash) < 0)
+		return;
+	/* Best effort, as in session(): the next request tries again. */
+	(void)db_exec(c, req->arena, SQL_SESSION_TOUCH, 1, params, NULL);
+}
+
 int auth_guard(struct http_req *req, struct http_res *res,
 	       const struct route *r)
 {
@@ -279,6 +316,16 @@ int auth_guard(struct http_req *req, struct http_res *res,
 		if (h != NULL && strncmp(h, "Bearer ", 7) == 0 &&
 		    tok_equal(h + 7, app.cfg.metrics_token))
 			return 0;
+	}
+	if (r->access == ACCESS_STAFF_STATEMENT) {
+		/* The handler's statement resolves the session and checks the
+		 * CSRF token (auth_statement_params); no cookie, no query. */
+		const char *cookie = http_cookie(req, COOKIE);
+
+		if (cookie == NULL || !tok_valid(cookie, strlen(cookie)))
+			return http_error(res, 401, "unauthorized",
+					  "please sign in");
+		return 0;
 	}
 	if ((status = session(req, res, &u)) != 0)
 		return status;

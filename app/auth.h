@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct db_conn;
 struct http_req;
 struct http_res;
 struct route;
@@ -32,6 +33,26 @@ int auth_init(void);
  */
 int auth_guard(struct http_req *req, struct http_res *res,
 	       const struct route *r);
+
+/*
+ * For an ACCESS_STAFF_STATEMENT route, whose own statement resolves the
+ * session and checks the CSRF token (the door scan: one round trip): the
+ * session's hash as bytea text, the X-CSRF-Token header (NULL when absent
+ * or not a token) and the idle limit as interval text, valid for the
+ * request. 0, or -1 (out of memory).
+ */
+int auth_statement_session(struct http_req *req, const char **hash,
+			   const char **csrf, const char **idle);
+
+/* The dispatcher's staff guard run now, for such a route that answers
+ * without its statement (a body it cannot use): 0, or the status written
+ * to res, as auth_guard(). */
+int auth_statement_guard(struct http_req *req, struct http_res *res);
+
+/* After such a statement said the session's last_seen_at is stale:
+ * refresh it, best effort, outside the statement's transaction. */
+void auth_statement_touch(struct http_req *req, struct db_conn *c,
+			  bool stale);
 
 /* The user of a guarded request. */
 const struct auth_user *auth_user(const struct http_req *req);

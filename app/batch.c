@@ -1,14 +1,15 @@
 /*
- * batch: bookings of one performance combined into one transaction
- * (batch.h; docs/ARCHITECTURE.md, "Past one booking per transaction").
+ * batch: concurrent requests combined into one transaction (batch.h;
+ * docs/ARCHITECTURE.md, "Past one booking per transaction").
  *
- * Per performance being booked in this process there is a queue. A
- * request appends itself; whoever finds the queue idle runs it: takes up
- * to BOXOFFICE_BOOKING_BATCH queued bookings, its own among them, runs
- * them as one transaction, hands each its answer and wakes the others.
- * Bookings that arrived meanwhile are run by the next of them to wake.
- * Nobody waits for anything but a running batch, and a batch waits only
- * for its performance's lock, whose holder waits for nothing: no cycle.
+ * Per kind and key (a performance being booked, the door's scans) in this
+ * process there is a queue. A request appends itself; whoever finds the
+ * queue idle runs it: takes up to the kind's limit of queued jobs, its own
+ * among them, runs them as one transaction, hands each its answer and
+ * wakes the others. Jobs that arrived meanwhile are run by the next of
+ * them to wake. Nobody waits for anything but a running batch, and a
+ * batch waits only for its performance's lock (or none), whose holder
+ * waits for nothing: no cycle.
  *
  * A waiting request's slot lives on its own stack and its answer in its
  * own arena; the runner writes them while the owner sleeps, and both sides
@@ -18,8 +19,6 @@
  */
 #include "batch.h"
 
-#include "app.h"
-
 #include "../lib/arena.h"
 #include "../lib/buf.h"
 #include "../lib/db.h"
@@ -27,21 +26,26 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
-/* Performances being booked at once in one process; beyond that a booking
- * runs alone, as it would with batching off. */
+/* Queues (kinds and keys) in use at once in one process; beyond that a
+ * job runs alone, as it would with batching off. */
 #define QUEUES 64
+/* The longest argument a queue keeps (a number, an interval). */
+#define ARG_MAX 32
 
 struct slot {
 	struct slot *next;
-	struct batch_booking *b;
+	struct batch_job *j;
 	struct arena *arena;	/* the owner's: the answer is copied here */
 	enum db_status st;
 	bool done;
 };
 
 struct queue {
-	int64_t perf;		/* 0: free */
+	const struct batch_kind *kind;	/* NULL: free */
+	int64_t key;
+	char arg[ARG_MAX];
 	struct slot *head, *tail;
 	int users;		/* slots queued or running */
 	bool running;
@@ -58,17 +62,6 @@ static void init_queues(void)
 		pthread_cond_init(&queues[i].cv, NULL);
 }
 
-enum { BATCH_RESULT, BATCH_RESERVATION_ID, BATCH_SEATS_AVAILABLE,
-       BATCH_EXPIRES_AT };
-static const char SQL_BOOK_BATCH[] =
-	"SELECT o_result, o_reservation_id, o_seats_available, o_expires_at"
-	" FROM book_batch($1::bigint, $2::integer, $3::jsonb)";
-
-struct run {
-	const char *params[3];
-	PGresult *r;
-};
-
 /* A copy of column col of row i in the slot owner's arena; NULL when out
  * of memory. */
 static const char *answer(struct slot *s, const PGresult *r, int i, int col)
@@ -78,12 +71,30 @@ static const char *answer(struct slot *s, const PGresult *r, int i, int col)
 					      : PQgetvalue(r, i, col));
 }
 
-/* Run the n bookings of the list first (ending in NULL) as one
- * transaction on c, and fill in each slot's answer and status. */
-static void run_batch(struct db_conn *c, struct arena *a, int64_t perf,
+/* Hand row i of r to slot s: DB_OK, or DB_ERROR when out of memory. */
+static enum db_status hand(const struct batch_kind *k, struct slot *s,
+			   const PGresult *r, int i)
+{
+	const char **cols = arena_alloc(s->arena, sizeof(*cols) *
+						  (size_t)k->ncols);
+
+	if (cols == NULL)
+		return DB_ERROR;
+	for (int col = 0; col < k->ncols; col++)
+		if ((cols[col] = answer(s, r, i, col)) == NULL)
+			return DB_ERROR;
+	s->j->cols = cols;
+	return DB_OK;
+}
+
+/* Run the n jobs of the list first (ending in NULL) as one transaction on
+ * c, and fill in each slot's answer and status. */
+static void run_batch(const struct batch_kind *k, struct db_conn *c,
+		      struct arena *a, int64_t key, const char *arg,
 		      struct slot *first, int n)
 {
-	struct run run = {{NULL, NULL, NULL}, NULL};
+	const char *params[3] = {NULL, arg, NULL};
+	PGresult *r = NULL;
 	enum db_status st;
 	struct buf json;
 	int i = 0;
@@ -93,62 +104,57 @@ static void run_batch(struct db_conn *c, struct arena *a, int64_t perf,
 	for (struct slot *s = first; s != NULL; s = s->next) {
 		if (s != first)
 			buf_putc(&json, ',');
-		buf_puts(&json, s->b->json);
+		buf_puts(&json, s->j->json);
 	}
 	buf_putc(&json, ']');
-	run.params[0] = arena_printf(a, "%lld", (long long)perf);
-	run.params[1] = arena_printf(a, "%d", app.cfg.hold_minutes);
-	run.params[2] = json.data;
-	if (json.failed || run.params[0] == NULL || run.params[1] == NULL) {
+	params[0] = arena_printf(a, "%lld", (long long)key);
+	params[2] = json.data;
+	if (json.failed || params[0] == NULL)
 		st = DB_ERROR;
-	} else {
-		st = db_call(c, a, perf, SQL_BOOK_BATCH, 3, run.params, &run.r);
-	}
-	if (st == DB_OK && PQntuples(run.r) != n)
+	else
+		st = db_call(c, a, k->lock ? key : 0, k->sql, 3, params, &r);
+	if (st == DB_OK && (PQntuples(r) != n || PQnfields(r) != k->ncols))
 		st = DB_ERROR;
-	for (struct slot *s = first; s != NULL; s = s->next, i++) {
-		struct batch_booking *b = s->b;
-
-		s->st = st;
-		if (st != DB_OK)
-			continue;
-		b->result = answer(s, run.r, i, BATCH_RESULT);
-		b->reservation_id = answer(s, run.r, i, BATCH_RESERVATION_ID);
-		b->seats_available = answer(s, run.r, i, BATCH_SEATS_AVAILABLE);
-		b->expires_at = answer(s, run.r, i, BATCH_EXPIRES_AT);
-		if (b->result == NULL || b->reservation_id == NULL ||
-		    b->seats_available == NULL || b->expires_at == NULL)
-			s->st = DB_ERROR;
-	}
+	for (struct slot *s = first; s != NULL; s = s->next, i++)
+		s->st = st == DB_OK ? hand(k, s, r, i) : st;
 }
 
-/* The queue of perf, or a free one claimed for it; NULL when all are in
- * use. Called with mu held. */
-static struct queue *queue_of(int64_t perf)
+/* The queue of kind k, key and arg, or a free one claimed for them; NULL
+ * when all are in use or arg is too long to keep. Called with mu held. */
+static struct queue *queue_of(const struct batch_kind *k, int64_t key,
+			      const char *arg)
 {
 	struct queue *free_q = NULL;
+	size_t len = strlen(arg);
 
+	if (len >= ARG_MAX)
+		return NULL;
 	for (int i = 0; i < QUEUES; i++) {
-		if (queues[i].perf == perf)
+		if (queues[i].kind == k && queues[i].key == key &&
+		    strcmp(queues[i].arg, arg) == 0)
 			return &queues[i];
 		if (free_q == NULL && queues[i].users == 0)
 			free_q = &queues[i];
 	}
-	if (free_q != NULL)
-		free_q->perf = perf;
+	if (free_q != NULL) {
+		free_q->kind = k;
+		free_q->key = key;
+		memcpy(free_q->arg, arg, len + 1);
+	}
 	return free_q;
 }
 
-enum db_status batch_book(struct db_conn *c, struct arena *a, int64_t perf,
-			  struct batch_booking *b)
+enum db_status batch_run(const struct batch_kind *k, struct db_conn *c,
+			 struct arena *a, int64_t key, const char *arg,
+			 struct batch_job *j)
 {
-	struct slot me = {NULL, b, a, DB_OK, false};
+	struct slot me = {NULL, j, a, DB_OK, false};
 	struct queue *q;
 
-	if (app.cfg.booking_batch <= 1 || pthread_once(&once, init_queues) != 0)
+	if (*k->max <= 1 || pthread_once(&once, init_queues) != 0)
 		goto alone;
 	pthread_mutex_lock(&mu);
-	if ((q = queue_of(perf)) == NULL) {
+	if ((q = queue_of(k, key, arg)) == NULL) {
 		pthread_mutex_unlock(&mu);
 		goto alone;
 	}
@@ -166,10 +172,10 @@ enum db_status batch_book(struct db_conn *c, struct arena *a, int64_t perf,
 			pthread_cond_wait(&q->cv, &mu);
 			continue;
 		}
-		/* Take up to booking_batch slots from the head; ours is among
+		/* Take up to the kind's limit of slots from the head; ours is among
 		 * them, or in a later batch this thread runs too. */
 		first = last = q->head;
-		while (n < app.cfg.booking_batch && last->next != NULL) {
+		while (n < *k->max && last->next != NULL) {
 			last = last->next;
 			n++;
 		}
@@ -180,7 +186,7 @@ enum db_status batch_book(struct db_conn *c, struct arena *a, int64_t perf,
 		q->running = true;
 		pthread_mutex_unlock(&mu);
 
-		run_batch(c, a, perf, first, n);
+		run_batch(k, c, a, key, arg, first, n);
 
 		pthread_mutex_lock(&mu);
 		for (struct slot *s = first, *next; s != NULL; s = next) {
@@ -190,13 +196,13 @@ enum db_status batch_book(struct db_conn *c, struct arena *a, int64_t perf,
 		q->users -= n;
 		q->running = false;
 		if (q->users == 0)
-			q->perf = 0;
+			q->kind = NULL;
 		pthread_cond_broadcast(&q->cv);
 	}
 	pthread_mutex_unlock(&mu);
 	return me.st;
 
 alone:
-	run_batch(c, a, perf, &me, 1);
+	run_batch(k, c, a, key, arg, &me, 1);
 	return me.st;
 }

@@ -1,41 +1,52 @@
 /*
- * batch: bookings of one performance combined into one transaction.
+ * batch: concurrent requests of one kind combined into one transaction.
  *
- * A hot performance is serialized by its advisory lock: one lock, BEGIN,
- * statement and COMMIT per booking. Within a worker process, the bookings
- * of a performance that arrive while another of its bookings is running
- * queue up; the next one to run takes them all (up to
- * BOXOFFICE_BOOKING_BATCH) and runs them as one book_batch() call under
- * one lock, in arrival order (sql/015_book_batch.sql). Each request still
- * gets its own reservation and its own answer; a serialization failure
- * retries the whole batch.
+ * Bookings: a hot performance is serialized by its advisory lock, one
+ * lock, BEGIN, statement and COMMIT per booking. Door scans: one BEGIN,
+ * statement, COMMIT and WAL flush per scan. Within a worker process, the
+ * requests of a kind (and key: the performance of a booking) that arrive
+ * while another of them is running queue up; the next one to run takes
+ * them all (up to the kind's limit) and runs them as one call of the
+ * kind's statement, in arrival order (sql/015_book_batch.sql,
+ * sql/019_door_scan_session.sql). Each request still gets its own row and
+ * its own answer; a serialization failure retries the whole batch.
  */
 #ifndef BOXOFFICE_BATCH_H
 #define BOXOFFICE_BATCH_H
 
 #include "../lib/db.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct arena;
 
-/* One booking's arguments and, once batch_book returns DB_OK, its answer:
- * the columns of book() as text, allocated in the caller's arena. */
-struct batch_booking {
-	const char *json;	/* {"seats", "name", ...}: see book_batch() */
-	const char *result;
-	const char *reservation_id;
-	const char *seats_available;	/* "" when NULL */
-	const char *expires_at;		/* "" when NULL */
+/* What is batched, and how. */
+struct batch_kind {
+	/* $1 the key, $2 the caller's argument, $3 a JSON array of the jobs'
+	 * arguments; one row of ncols columns per job, in order. */
+	const char *sql;
+	int ncols;
+	bool lock;		/* under the key's performance lock (db_call) */
+	const int *max;		/* jobs per transaction; 1 = one each */
+};
+
+/* One request's part. cols, once batch_run returns DB_OK: the texts of
+ * its row ("" for NULL), allocated in the caller's arena. */
+struct batch_job {
+	const char *json;	/* one element of $3 */
+	const char **cols;
 };
 
 /*
- * Book b on performance perf, alone or in a batch with the concurrent
- * bookings of perf in this process, using connection c (the caller's,
- * which may run the batch for the others). Returns DB_OK with b's answer
- * filled, or the status of the transaction that carried it.
+ * Run job j of kind k with key and arg, alone or in a batch with the
+ * concurrent jobs of the same kind, key and arg in this process, using
+ * connection c (the caller's, which may run the batch for the others).
+ * Returns DB_OK with j's columns, or the status of the transaction that
+ * carried it.
  */
-enum db_status batch_book(struct db_conn *c, struct arena *a, int64_t perf,
-			  struct batch_booking *b);
+enum db_status batch_run(const struct batch_kind *k, struct db_conn *c,
+			 struct arena *a, int64_t key, const char *arg,
+			 struct batch_job *j);
 
 #endif

@@ -379,6 +379,14 @@ static int book_caps(struct http_req *req, struct http_res *res,
 			   &o);
 }
 
+/* Bookings of one performance, batched (app/batch.h): book()'s answers. */
+enum { BATCH_RESULT, BATCH_RESERVATION_ID, BATCH_SEATS_AVAILABLE,
+       BATCH_EXPIRES_AT };
+static const struct batch_kind book_kind = {
+	"SELECT o_result, o_reservation_id, o_seats_available, o_expires_at"
+	" FROM book_batch($1::bigint, $2::integer, $3::jsonb)",
+	4, true, &app.cfg.booking_batch};
+
 /* The booking as book_batch() takes it (sql/015_book_batch.sql); NULL
  * when out of memory. */
 static const char *booking_json(struct arena *a, const struct booking_input *bi,
@@ -429,7 +437,8 @@ int bookings_create(struct http_req *req, struct http_res *res)
 	struct db_conn *c;
 	/* Zeroed: the analyzer cannot see that 0 from a helper means set. */
 	struct info in = {0};
-	struct batch_booking bb = {0};
+	struct batch_job job = {0};
+	const char *hold;
 	struct buf mail = {0};
 	enum db_status st;
 	int status;
@@ -454,12 +463,14 @@ int bookings_create(struct http_req *req, struct http_res *res)
 	if (status != 0)
 		return status;
 
-	bb.json = booking_json(req->arena, &bi, confirm_hash, ticket_hash, box,
-			       mail.data, app_client_net(req));
-	if (bb.json == NULL)
+	job.json = booking_json(req->arena, &bi, confirm_hash, ticket_hash,
+				box, mail.data, app_client_net(req));
+	hold = arena_printf(req->arena, "%d", app.cfg.hold_minutes);
+	if (job.json == NULL || hold == NULL)
 		return app_internal_error(res);
 	if ((status = book_caps(req, res, c, in.performance_id, &bi)) == 0 &&
-	    (st = batch_book(c, req->arena, in.performance_id, &bb)) != DB_OK) {
+	    (st = batch_run(&book_kind, c, req->arena, in.performance_id,
+			    hold, &job)) != DB_OK) {
 		log_event(LOG_ERROR, req->request_id, "transaction_failed",
 			  "%s (performance %lld)", db_status_name(st),
 			  (long long)in.performance_id);
@@ -467,18 +478,19 @@ int bookings_create(struct http_req *req, struct http_res *res)
 	}
 	db_unlock_all(c, req->arena);
 	if (status != 0 ||
-	    (status = app_outcome(res, OUTCOMES(book_outcomes), bb.result,
-				  bb.seats_available, &o)) != 0)
+	    (status = app_outcome(res, OUTCOMES(book_outcomes),
+				  job.cols[BATCH_RESULT],
+				  job.cols[BATCH_SEATS_AVAILABLE], &o)) != 0)
 		return status;
 	outbox_kick();
 	log_event(LOG_INFO, req->request_id, "reservation_created",
 		  "reservation %s, performance %lld, %d seats",
-		  bb.reservation_id, (long long)in.performance_id,
+		  job.cols[BATCH_RESERVATION_ID], (long long)in.performance_id,
 		  (int)bi.seats);
 	buf_printf(&res->body,
 		   "{\"reservation\":{\"status\":\"pending\","
 		   "\"seats\":%d,\"expires_at\":\"%s\"}}",
-		   (int)bi.seats, bb.expires_at);
+		   (int)bi.seats, job.cols[BATCH_EXPIRES_AT]);
 	return o->status;
 }
 

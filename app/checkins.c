@@ -1,16 +1,19 @@
 /*
  * checkins: the door.
  *
- * A scan is one SERIALIZABLE transaction around check_in()
- * (sql/004_checkins.sql), which locks the reservation row: two scanners on
- * one ticket take turns, and the second sees what the first admitted. The
- * answer then describes the ticket for the big result screen: who, how
- * many, which performance, and when and by whom if already admitted.
+ * A scan is one statement, door_scan_session() (sql/019), in a
+ * SERIALIZABLE transaction that db_call() sends as one round trip: it
+ * checks the staff session and the CSRF token (the dispatcher's rules,
+ * ACCESS_STAFF_STATEMENT), locks the reservation row, so that two scanners
+ * on one ticket take turns and the second sees what the first admitted,
+ * and describes the ticket for the big result screen: who, how many,
+ * which performance, and when and by whom if already admitted.
  */
 #include "checkins.h"
 
 #include "app.h"
 #include "auth.h"
+#include "batch.h"
 #include "input.h"
 #include "request.h"
 
@@ -24,18 +27,22 @@
 #include <stdio.h>
 #include <string.h>
 
-/* door_scan() (sql/017_door_scan.sql) decides and describes: the
- * admission's columns, then the ticket as the door sees it, as member
- * texts to splice into answers. */
-enum { CHECK_IN_RESULT, CHECK_IN_RESERVATION_ID, CHECK_IN_ID,
-       CHECK_IN_ADMITTED, CHECK_IN_REMAINING, CHECK_IN_EXCESS,
+/* door_scan_batch() (sql/019_door_scan_session.sql) checks each scan's
+ * session, decides and describes: the admission's columns, then the
+ * ticket as the door sees it, as member texts to splice into answers.
+ * Scans of one performance are batched (app/batch.h); none takes the
+ * performance lock: a scan changes no availability, and only two scans of
+ * one ticket conflict (on its row; sql/017_door_scan.sql). */
+enum { CHECK_IN_SESSION_STALE, CHECK_IN_RESULT, CHECK_IN_RESERVATION_ID,
+       CHECK_IN_ID, CHECK_IN_ADMITTED, CHECK_IN_REMAINING, CHECK_IN_EXCESS,
        CHECK_IN_REPLAYED, DESCRIBE_RESERVATION, DESCRIBE_PERFORMANCE,
-       DESCRIBE_AT, DESCRIBE_BY };
-static const char SQL_CHECK_IN[] =
-	"SELECT o_result, o_reservation_id, o_checkin_id, o_admitted,"
-	" o_remaining, o_excess, o_replayed, o_reservation, o_performance,"
-	" o_at, o_by FROM door_scan($1::bytea, $2::bigint, $3, $4::integer,"
-	" $5::bigint, $6, $7::boolean)";
+       DESCRIBE_AT, DESCRIBE_BY, CHECK_IN_COLUMNS };
+static const struct batch_kind scan_kind = {
+	"SELECT o_session_stale, o_result, o_reservation_id, o_checkin_id,"
+	" o_admitted, o_remaining, o_excess, o_replayed, o_reservation,"
+	" o_performance, o_at, o_by"
+	" FROM door_scan_batch($1::bigint, $2::interval, $3::jsonb)",
+	CHECK_IN_COLUMNS, false, &app.cfg.scan_batch};
 
 static const char SQL_PERFORMANCE_CHECKINS[] =
 	"SELECT json_build_object("
@@ -80,6 +87,10 @@ static const struct outcome checkin_outcomes[] = {
 	{"checked_in", 201, "checked_in", "welcome", NULL, NULL},
 	{"excess", 200, "excess",
 	 "admitted offline beyond the ticket's seats", NULL, NULL},
+	/* The session, checked by the same statement (the guard's). */
+	{"unauthorized", 401, "unauthorized", "please sign in", NULL, NULL},
+	{"csrf_failed", 403, "csrf_failed",
+	 "missing or wrong X-CSRF-Token header", NULL, NULL},
 	{"unknown_ticket", 404, "unknown_ticket",
 	 "this is not one of our tickets", NULL, NULL},
 	{"unknown_code", 404, "unknown_ticket",
@@ -101,17 +112,17 @@ static const struct outcome checkin_outcomes[] = {
 };
 
 /* The text of a column, for splicing into a JSON answer. */
-static void raw(struct jsonw *w, const char *key, const PGresult *r, int col)
+static void raw(struct jsonw *w, const char *key, const char *const *cols,
+		int col)
 {
-	const char *v = db_val(r, 0, col);
-
 	jsonw_key(w, key);
-	jsonw_raw(w, v, strlen(v));
+	jsonw_raw(w, cols[col], strlen(cols[col]));
 }
 
-/* The answer to a scan: the outcome o of row, the ticket described by d. */
+/* The answer to a scan: the outcome o of the columns of its row ("" for
+ * NULL: no column that can be NULL is ever empty). */
 static int answer(struct http_res *res, const struct outcome *o,
-		  const PGresult *row, const PGresult *d)
+		  const char *const *cols)
 {
 	bool ok = o->status >= 200 && o->status < 300;
 	struct jsonw w;
@@ -128,28 +139,27 @@ static int answer(struct http_res *res, const struct outcome *o,
 	} else {
 		jsonw_key(&w, "result");
 		jsonw_str(&w, o->code);
-		raw(&w, "seats_admitted", row, CHECK_IN_ADMITTED);
-		raw(&w, "excess", row, CHECK_IN_EXCESS);
+		raw(&w, "seats_admitted", cols, CHECK_IN_ADMITTED);
+		raw(&w, "excess", cols, CHECK_IN_EXCESS);
 		jsonw_key(&w, "replayed");
-		jsonw_bool(&w, strcmp(db_val(row, 0, CHECK_IN_REPLAYED),
-				      "t") == 0);
+		jsonw_bool(&w, strcmp(cols[CHECK_IN_REPLAYED], "t") == 0);
 	}
-	raw(&w, "seats_remaining", row, CHECK_IN_REMAINING);
-	raw(&w, "reservation", d, DESCRIBE_RESERVATION);
-	raw(&w, "performance", d, DESCRIBE_PERFORMANCE);
-	if (ok && db_null(row, 0, CHECK_IN_ID)) {
+	raw(&w, "seats_remaining", cols, CHECK_IN_REMAINING);
+	raw(&w, "reservation", cols, DESCRIBE_RESERVATION);
+	raw(&w, "performance", cols, DESCRIBE_PERFORMANCE);
+	if (ok && *cols[CHECK_IN_ID] == '\0') {
 		jsonw_key(&w, "checkin");
 		jsonw_null(&w);
 	} else if (ok) {
 		jsonw_key(&w, "checkin");
 		jsonw_obj(&w);
-		raw(&w, "id", row, CHECK_IN_ID);
-		raw(&w, "at", d, DESCRIBE_AT);
-		raw(&w, "by", d, DESCRIBE_BY);
+		raw(&w, "id", cols, CHECK_IN_ID);
+		raw(&w, "at", cols, DESCRIBE_AT);
+		raw(&w, "by", cols, DESCRIBE_BY);
 		jsonw_end(&w);
-	} else if (!db_null(d, 0, DESCRIBE_AT)) {
-		raw(&w, "checked_in_at", d, DESCRIBE_AT);
-		raw(&w, "checked_in_by", d, DESCRIBE_BY);
+	} else if (*cols[DESCRIBE_AT] != '\0') {
+		raw(&w, "checked_in_at", cols, DESCRIBE_AT);
+		raw(&w, "checked_in_by", cols, DESCRIBE_BY);
 	}
 	if (!ok)
 		jsonw_end(&w);
@@ -293,48 +303,84 @@ static int scan_input(struct http_req *req, struct http_res *res,
 	return 0;
 }
 
+/* The scan as door_scan_batch() takes it, with the session the guard
+ * left to the statement; NULL when out of memory. */
+static const char *scan_json(struct http_req *req, const struct scan *sc,
+			     const char *session, const char *csrf)
+{
+	struct jsonw w;
+	struct buf b;
+
+	buf_init(&b, req->arena, 512);
+	jsonw_init(&w, &b);
+	jsonw_obj(&w);
+	jsonw_key(&w, "session");
+	jsonw_str(&w, session);
+	jsonw_key(&w, "csrf");
+	jsonw_str(&w, csrf);
+	jsonw_key(&w, "ticket_hash");
+	jsonw_str(&w, sc->code == NULL ? sc->hash : NULL);
+	jsonw_key(&w, "code");
+	jsonw_str(&w, sc->code);
+	jsonw_key(&w, "seats");
+	if (sc->in.seats > 0)
+		jsonw_int(&w, sc->in.seats);
+	else
+		jsonw_null(&w);
+	jsonw_key(&w, "client_id");
+	jsonw_str(&w, sc->client_id);
+	jsonw_key(&w, "offline");
+	jsonw_bool(&w, sc->offline);
+	jsonw_end(&w);
+	return b.failed ? NULL : b.data;
+}
+
 int checkins_create(struct http_req *req, struct http_res *res)
 {
+	const char *session, *csrf, *idle;
 	const struct outcome *o;
+	struct http_res invalid;
+	struct batch_job job = {0};
 	struct scan sc;
-	struct db_params p;
 	struct db_conn *c;
-	PGresult *row;
-	int status;
+	enum db_status st;
+	int status, guard;
 
-	if ((status = scan_input(req, res, &sc)) != 0 ||
-	    (status = app_db(req, res, &c)) != 0)
+	http_res_init(&invalid, req->arena);
+	if ((status = scan_input(req, &invalid, &sc)) != 0) {
+		/* A body the scan cannot use: the session and the CSRF token
+		 * are checked first, as on every guarded route. */
+		if ((guard = auth_statement_guard(req, res)) != 0)
+			return guard;
+		*res = invalid;
 		return status;
-	db_params_init(&p);
-	db_param(&p, sc.code == NULL ? sc.hash : NULL);
-	if (sc.in.performance_id > 0)
-		db_param_int(&p, sc.in.performance_id);
-	else
-		db_param(&p, NULL);
-	db_param(&p, sc.code);
-	if (sc.in.seats > 0)
-		db_param_int(&p, sc.in.seats);
-	else
-		db_param(&p, NULL);
-	db_param(&p, auth_user(req)->id_text);
-	db_param(&p, sc.client_id);
-	db_param_bool(&p, sc.offline);
-	/* No performance lock: a scan changes no availability, and only two
-	 * scans of one ticket conflict (on its row; sql/017_door_scan.sql). */
-	if ((status = app_call(req, res, c, 0, SQL_CHECK_IN, &p, &row)) != 0)
+	}
+	if (auth_statement_session(req, &session, &csrf, &idle) < 0 ||
+	    (job.json = scan_json(req, &sc, session, csrf)) == NULL)
+		return app_internal_error(res);
+	if ((status = app_db(req, res, &c)) != 0)
 		return status;
-	o = outcome_find(OUTCOMES(checkin_outcomes),
-			 db_val(row, 0, CHECK_IN_RESULT));
+	st = batch_run(&scan_kind, c, req->arena, sc.in.performance_id, idle,
+		       &job);
+	if (st != DB_OK) {
+		log_event(LOG_ERROR, req->request_id, "transaction_failed",
+			  "%s (door scan)", db_status_name(st));
+		return app_db_error(res, st);
+	}
+	o = outcome_find(OUTCOMES(checkin_outcomes), job.cols[CHECK_IN_RESULT]);
 	if (o == NULL)
 		return app_internal_error(res);
-	if (o->status == 404 || strcmp(o->result, "client_id_reused") == 0)
+	auth_statement_touch(req, c,
+			     strcmp(job.cols[CHECK_IN_SESSION_STALE], "t") == 0);
+	if (o->status == 401 || o->status == 403 || o->status == 404 ||
+	    strcmp(o->result, "client_id_reused") == 0)
 		return http_error(res, o->status, o->code, o->message);
 
 	log_event(LOG_INFO, req->request_id, "checkin", "reservation %s: %s%s",
-		  db_val(row, 0, CHECK_IN_RESERVATION_ID), o->result,
-		  strcmp(db_val(row, 0, CHECK_IN_REPLAYED), "t") == 0
-			  ? " (replayed)" : "");
-	return answer(res, o, row, row);
+		  job.cols[CHECK_IN_RESERVATION_ID], o->result,
+		  strcmp(job.cols[CHECK_IN_REPLAYED], "t") == 0 ? " (replayed)"
+								 : "");
+	return answer(res, o, job.cols);
 }
 
 enum { UNDO_RESULT, UNDO_RESERVATION_ID };

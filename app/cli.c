@@ -60,9 +60,12 @@ static int migrate(void)
 /* The route table as JSON lines, for the authorization tests. */
 static int routes(void)
 {
-	/* The metrics route is an admin route that also takes a token. */
-	static const char *const access[] = {"public", "staff", "admin",
-					     "admin"};
+	/* The metrics route is an admin route that also takes a token; a
+	 * route whose statement checks the session is a staff route. */
+	static const char *const access[] = {
+		[ACCESS_PUBLIC] = "public", [ACCESS_STAFF] = "staff",
+		[ACCESS_STAFF_STATEMENT] = "staff", [ACCESS_ADMIN] = "admin",
+		[ACCESS_METRICS] = "admin"};
 
 	for (size_t i = 0; i < app_nroutes; i++)
 		printf("{\"method\":\"%s\",\"pattern\":\"%s\",\"access\":\"%s\"}\n",

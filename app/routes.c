@@ -78,7 +78,8 @@ const struct route app_routes[] = {
 	{HTTP_POST, "/api/auth/logout", auth_logout, ACCESS_STAFF},
 	{HTTP_GET, "/api/auth/me", auth_me, ACCESS_STAFF},
 
-	{HTTP_POST, "/api/checkins", checkins_create, ACCESS_STAFF},
+	{HTTP_POST, "/api/checkins", checkins_create,
+	 ACCESS_STAFF_STATEMENT},
 	{HTTP_POST, "/api/checkins/{id}/undo", checkins_undo, ACCESS_STAFF},
 	{HTTP_GET, "/api/performances/{id}/checkins", checkins_performance,
 	 ACCESS_STAFF},

@@ -93,6 +93,8 @@ static int seats(cfg_getter get, struct cfg *c, char *err, size_t errlen)
 		   &c->hold_minutes, err, errlen) < 0 ||
 	       num(get, "BOXOFFICE_BOOKING_BATCH", 32, 1, 256,
 		   &c->booking_batch, err, errlen) < 0 ||
+	       num(get, "BOXOFFICE_SCAN_BATCH", 16, 1, 256,
+		   &c->scan_batch, err, errlen) < 0 ||
 	       num(get, "BOXOFFICE_OFFER_MINUTES", 30, 1, 7 * 24 * 60,
 		   &c->offer_minutes, err, errlen) < 0 ||
 	       num(get, "BOXOFFICE_DOOR_RELEASE_MINUTES", 10, -1, 24 * 60,

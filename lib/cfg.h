@@ -25,6 +25,7 @@ struct cfg {
 	bool smtp_starttls;
 	int hold_minutes;
 	int booking_batch;		/* bookings of a performance per transaction */
+	int scan_batch;			/* door scans per transaction */
 	int offer_minutes;		/* a waiting-list offer is held */
 	int mail_retry_s;		/* first retry delay; doubles */
 	const char *timezone;		/* the theatre's, for dates in mail */

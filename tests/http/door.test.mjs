@@ -120,6 +120,92 @@ describe('the short booking code', () => {
   });
 });
 
+describe('a scan checks its own session (one round trip)', () => {
+  // POST /api/checkins resolves the staff session inside the scan's own
+  // statement (sql/019_door_scan_session.sql), not in the dispatcher: the
+  // same answers as every guarded route, and nothing admitted on any.
+  const raw = (headers, body) => api(stack, '/api/checkins', {
+    method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body),
+  });
+  const admitted = (id) => stack.psql(`SELECT seats_admitted FROM reservations WHERE id = ${id}`);
+  const session = (s, set) => stack.psql(`UPDATE sessions SET ${set} WHERE csrf_token = '${s.csrf}'`);
+
+  test('forged, idle, ended and deactivated sessions: 401; a missing or wrong CSRF token: 403', async () => {
+    const perf = await makePerformance(stack);
+    const a = await confirmed(perf, 2);
+    const body = { token: a.ticket, performance_id: perf, seats: 1 };
+    const forged = await raw({ cookie: `bo_session=${'A'.repeat(43)}`, 'x-csrf-token': staff.csrf }, body);
+    assert.equal(forged.status, 401, forged.text);
+    assert.equal(forged.body.error.code, 'unauthorized');
+    const s = await login(stack.demo.staff);
+    for (const headers of [{ cookie: s.cookie }, { cookie: s.cookie, 'x-csrf-token': staff.csrf }, { cookie: s.cookie, 'x-csrf-token': 'x' }]) {
+      const r = await raw(headers, body);
+      assert.equal(r.status, 403, r.text);
+      assert.equal(r.body.error.code, 'csrf_failed');
+    }
+    await session(s, "last_seen_at = now() - interval '5 hours'");
+    const idle = await as(s, '/api/checkins', { method: 'POST', body });
+    assert.equal(idle.status, 401, idle.text);
+    const t = await login(stack.demo.staff);
+    await session(t, "expires_at = now() - interval '1 second'");
+    assert.equal((await as(t, '/api/checkins', { method: 'POST', body })).status, 401);
+    assert.equal(await admitted(a.id), '0', 'nothing admitted on a refused session');
+    // A staff account an admin deactivated signs nobody in at the door.
+    const email = visitor('doorstaff');
+    const u = await adm('/admin/users', { method: 'POST', body: { email, name: 'Temp Door', role: 'staff' } });
+    assert.equal(u.status, 201, u.text);
+    const temp = await login({ email, password: u.body.password });
+    assert.equal((await as(temp, '/api/checkins', { method: 'POST', body })).status, 201);
+    await stack.psql(`UPDATE users SET active = false WHERE id = ${u.body.user.id}`);
+    const gone = await as(temp, '/api/checkins', { method: 'POST', body });
+    assert.equal(gone.status, 401, gone.text);
+    assert.equal(await admitted(a.id), '1');
+  });
+
+  test('a rush of scans is batched: each gets its own answer, no ticket over its seats', async () => {
+    // Scans of one performance that meet in a worker run as one
+    // transaction (app/batch.c): every scan still answers for itself, a
+    // refused session in a batch refuses only its own scan, and rows
+    // written by one transaction share its xmin.
+    const perf = await makePerformance(stack, { capacity: 100 });
+    const tickets = [];
+    for (let i = 0; i < 8; i++) tickets.push(await confirmed(perf, 2, `Rush ${i}`));
+    const bad = { cookie: staff.cookie, csrf: 'B'.repeat(43) };
+    const scans = [];
+    for (const [i, t] of tickets.entries()) {
+      for (let k = 0; k < 4; k++)
+        scans.push({ who: staff, t, body: { token: t.ticket, performance_id: perf, seats: 1, client_id: `rush-${process.pid}-${i}-${k}` } });
+      scans.push({ who: bad, t, body: { token: t.ticket, performance_id: perf, seats: 1 } });
+      // The same client id twice: a retry, admitted once.
+      scans.push({ who: admin, t, body: { token: t.ticket, performance_id: perf, seats: 1, client_id: `rush-${process.pid}-${i}-0` } });
+    }
+    const answers = await Promise.all(scans.map((s) => as(s.who, '/api/checkins', { method: 'POST', body: s.body })));
+    for (const [i, t] of tickets.entries()) {
+      const mine = answers.filter((_, j) => scans[j].t === t);
+      const fresh = mine.filter((r) => r.status === 201 && !r.body.replayed);
+      assert.equal(fresh.length, 2, mine.map((r) => `${r.status} ${r.text}`).join('\n'));
+      assert.equal(mine.filter((r) => r.status === 403).length, 1);
+      assert.ok(mine.every((r) => [201, 403, 409].includes(r.status)), mine.map((r) => r.status).join(','));
+      for (const r of mine.filter((x) => x.status === 201)) assert.equal(r.body.reservation.name, `Rush ${i}`);
+      assert.equal(await stack.psql(`SELECT seats_admitted FROM reservations WHERE id = ${t.id}`), '2');
+    }
+    const ids = tickets.map((t) => t.id).join(',');
+    const [rows, txs] = (await stack.psql(`SELECT count(*), count(DISTINCT xmin::text) FROM checkins WHERE reservation_id IN (${ids})`)).split('|');
+    assert.equal(rows, '16');
+    assert.ok(Number(txs) < 16, `16 admissions in ${txs} transactions: none batched`);
+  });
+
+  test('a session idle for hours still scans, and the scan refreshes it', async () => {
+    const perf = await makePerformance(stack);
+    const a = await confirmed(perf, 1);
+    const s = await login(stack.demo.staff);
+    await session(s, "last_seen_at = now() - interval '3 hours'");
+    const r = await as(s, '/api/checkins', { method: 'POST', body: { token: a.ticket, performance_id: perf } });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(await stack.psql(`SELECT last_seen_at > now() - interval '1 minute' FROM sessions WHERE csrf_token = '${s.csrf}'`), 't');
+  });
+});
+
 describe('admissions with client ids, online and offline', () => {
   test('a retry with the same client_id admits once', async () => {
     const perf = await makePerformance(stack);
