@@ -43,6 +43,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.login_delay_s, 60);
 	assert_int_equal(c.login_account_failures, 100);
 	assert_int_equal(c.argon2_concurrency, 2);
+	assert_int_equal(c.scan_batch, 16);
 	assert_string_equal(c.mail_reply_to, "");
 }
 
@@ -55,6 +56,7 @@ static void test_overrides(void **state)
 		"BOXOFFICE_THREADS", "64",
 		"BOXOFFICE_HOLD_MINUTES", "1",
 		"BOXOFFICE_OFFER_MINUTES", "45",
+		"BOXOFFICE_SCAN_BATCH", "1",
 		"BOXOFFICE_SMTP_STARTTLS", "on",
 		"BOXOFFICE_MAIL_BACKEND", "file",
 		"BOXOFFICE_PUBLIC_URL", "https://tickets.example.org",
@@ -74,6 +76,7 @@ static void test_overrides(void **state)
 	assert_int_equal(c.threads, 64);
 	assert_int_equal(c.hold_minutes, 1);
 	assert_int_equal(c.offer_minutes, 45);
+	assert_int_equal(c.scan_batch, 1);
 	assert_true(c.smtp_starttls);
 	assert_string_equal(c.mail_backend, "file");
 	assert_int_equal(c.pending_net_seats, 1000);
@@ -98,6 +101,8 @@ static void test_rejects(void **state)
 		{"BOXOFFICE_HOLD_MINUTES", "0", "BOXOFFICE_HOLD_MINUTES"},
 		{"BOXOFFICE_OFFER_MINUTES", "0", "BOXOFFICE_OFFER_MINUTES"},
 		{"BOXOFFICE_OFFER_MINUTES", "10081", "BOXOFFICE_OFFER_MINUTES"},
+		{"BOXOFFICE_SCAN_BATCH", "0", "BOXOFFICE_SCAN_BATCH"},
+		{"BOXOFFICE_SCAN_BATCH", "257", "BOXOFFICE_SCAN_BATCH"},
 		{"BOXOFFICE_SMTP_STARTTLS", "maybe", "BOXOFFICE_SMTP_STARTTLS"},
 		{"BOXOFFICE_MAIL_BACKEND", "carrier-pigeon", "BOXOFFICE_MAIL_BACKEND"},
 		{"BOXOFFICE_PUBLIC_URL", "ftp://x", "BOXOFFICE_PUBLIC_URL"},
