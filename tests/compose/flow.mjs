@@ -132,6 +132,12 @@ await check('nginx is published on 127.0.0.1 only, and GET /api/health is 200 th
   return `${port}, the site and the API`;
 });
 
+await check('the backend gives up on a lost DNS query after 1 s, not 5 s per server', async () => {
+  const conf = await dc(['exec', '-T', 'backend', 'cat', '/etc/resolv.conf']);
+  assert.match(conf, /^options .*timeout:1/m, conf);
+  return conf.trim().split('\n').join('; ');
+});
+
 await check('behind a trusted proxy on the host, nginx logs the visitor from X-Forwarded-For', async () => {
   const forwarded = '203.0.113.77';
   const r = await http('/api/health', { headers: { 'x-forwarded-for': forwarded } });
