@@ -27,7 +27,7 @@ enum access {
 	ACCESS_PUBLIC,
 	ACCESS_STAFF,	/* session of a staff or admin user */
 	/* The same, checked by the handler's own statement with
-	 * auth_statement_params() (the door scan, in one round trip). */
+	 * auth_statement_session() (the door scan, in one round trip). */
 	ACCESS_STAFF_STATEMENT,
 	ACCESS_ADMIN,	/* session of an admin user */
 	ACCESS_METRICS	/* an admin, or BOXOFFICE_METRICS_TOKEN as a bearer */

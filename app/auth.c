@@ -172,11 +172,8 @@ static int argon2_turn(struct http_req *req, struct http_res *res,
 enum { SESSION_USER_ID, SESSION_EMAIL, SESSION_NAME, SESSION_ROLE,
        SESSION_CSRF, SESSION_STALE };
 static const char SQL_SESSION[] =
-	"SELECT u.id, u.email, u.name, u.role, s.csrf_token,"
-	" s.last_seen_at < now() - interval '1 minute'"
-	" FROM sessions s JOIN users u ON u.id = s.user_id"
-	" WHERE s.id_hash = $1::bytea AND s.expires_at > now()"
-	" AND s.last_seen_at > now() - interval '" IDLE "' AND u.active";
+	"SELECT user_id, email, name, role, csrf_token, stale"
+	" FROM live_session($1::bytea, $2::interval)";
 
 static const char SQL_SESSION_TOUCH[] =
 	"UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1::bytea";
@@ -233,7 +230,7 @@ static int session(struct http_req *req, struct http_res *res,
 {
 	const char *cookie = http_cookie(req, COOKIE);
 	char hash[TOK_HASH_HEX_LEN + 1];
-	const char *params[1] = {hash};
+	const char *params[2] = {hash, IDLE};
 	struct db_conn *c;
 	PGresult *r;
 	int status;
@@ -245,7 +242,7 @@ static int session(struct http_req *req, struct http_res *res,
 	if ((status = app_db(req, res, &c)) != 0)
 		return status;
 	/* Any failure here is answered as the database being away. */
-	if (db_query(c, req->arena, SQL_SESSION, 1, params, &r) != DB_OK)
+	if (db_query(c, req->arena, SQL_SESSION, 2, params, &r) != DB_OK)
 		return app_db_error(res, DB_UNAVAILABLE);
 	if (PQntuples(r) == 0)
 		return 0;
@@ -288,16 +285,14 @@ int auth_statement_session(struct http_req *req, const char **hash,
 }
 
 void auth_statement_touch(struct http_req *req, struct db_conn *c,
-			  bool stale)
+			  const char *hash, bool stale)
 {
-	char hash[TOK_HASH_HEX_LEN + 1];
 	const char *params[1] = {hash};
-	const char *cookie = http_cookie(req, COOKIE);
 
-	if (!stale || cookie == NULL || tok_hash_hex(cookie, hash) < 0)
-		return;
 	/* Best effort, as in session(): the next request tries again. */
-	(void)db_exec(c, req->arena, SQL_SESSION_TOUCH, 1, params, NULL);
+	if (stale)
+		(void)db_exec(c, req->arena, SQL_SESSION_TOUCH, 1, params,
+			      NULL);
 }
 
 int auth_guard(struct http_req *req, struct http_res *res,
@@ -319,7 +314,7 @@ int auth_guard(struct http_req *req, struct http_res *res,
 	}
 	if (r->access == ACCESS_STAFF_STATEMENT) {
 		/* The handler's statement resolves the session and checks the
-		 * CSRF token (auth_statement_params); no cookie, no query. */
+		 * CSRF token (auth_statement_session); no cookie, no query. */
 		const char *cookie = http_cookie(req, COOKIE);
 
 		if (cookie == NULL || !tok_valid(cookie, strlen(cookie)))

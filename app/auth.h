@@ -49,10 +49,11 @@ int auth_statement_session(struct http_req *req, const char **hash,
  * to res, as auth_guard(). */
 int auth_statement_guard(struct http_req *req, struct http_res *res);
 
-/* After such a statement said the session's last_seen_at is stale:
- * refresh it, best effort, outside the statement's transaction. */
+/* After such a statement said whether the session's last_seen_at is
+ * stale: if so, refresh it (hash from auth_statement_session), best
+ * effort, outside the statement's transaction. */
 void auth_statement_touch(struct http_req *req, struct db_conn *c,
-			  bool stale);
+			  const char *hash, bool stale);
 
 /* The user of a guarded request. */
 const struct auth_user *auth_user(const struct http_req *req);

@@ -370,7 +370,7 @@ int checkins_create(struct http_req *req, struct http_res *res)
 	o = outcome_find(OUTCOMES(checkin_outcomes), job.cols[CHECK_IN_RESULT]);
 	if (o == NULL)
 		return app_internal_error(res);
-	auth_statement_touch(req, c,
+	auth_statement_touch(req, c, session,
 			     strcmp(job.cols[CHECK_IN_SESSION_STALE], "t") == 0);
 	if (o->status == 401 || o->status == 403 || o->status == 404 ||
 	    strcmp(o->result, "client_id_reused") == 0)

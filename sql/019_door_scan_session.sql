@@ -3,19 +3,32 @@
 -- A scan over HTTP was two round trips: the dispatcher's session query
 -- (sessions JOIN users), then the door_scan() transaction. The session is
 -- now resolved by the scan's own statement, so a scan is one round trip.
--- The rules are the dispatcher's (app/auth.c), in its order: no live
--- session of an active user is 'unauthorized' (401), then a missing or
--- wrong CSRF token is 'csrf_failed' (403); nothing is admitted in either
--- case. The tokens are compared as SHA-256 digests, so the time the
+-- The rules are the dispatcher's (app/auth.c), in its order: no
+-- live_session() (the guard asks the same function) is 'unauthorized'
+-- (401), then a missing or wrong CSRF token is 'csrf_failed' (403);
+-- nothing is admitted in either case. The tokens are compared as SHA-256 digests, so the time the
 -- comparison takes says nothing about the stored token.
 --
 -- Nothing is written to sessions here: o_session_stale tells the worker
 -- to refresh last_seen_at after the scan, outside its transaction (as the
 -- dispatcher does, at most once a minute), so scans of one session never
 -- collide on its row.
---
--- p_idle: how long a session lives unused (the dispatcher's IDLE, sent by
--- the worker so it has one source).
+
+-- A live session: of an active user, not past its expiry, used within
+-- p_idle (the dispatcher's IDLE, sent by the worker so it has one source).
+-- stale: last_seen_at is worth refreshing (at most once a minute). The one
+-- definition, for the dispatcher's guard (app/auth.c) and the door scan.
+CREATE FUNCTION live_session(p_session bytea, p_idle interval)
+RETURNS TABLE (user_id bigint, email text, name text, role text,
+               csrf_token text, stale boolean)
+LANGUAGE sql STABLE AS $$
+    SELECT u.id, u.email, u.name, u.role, s.csrf_token,
+           s.last_seen_at < now() - interval '1 minute'
+      FROM sessions s JOIN users u ON u.id = s.user_id
+     WHERE s.id_hash = p_session AND s.expires_at > now()
+       AND s.last_seen_at > now() - p_idle AND u.active
+$$;
+
 CREATE FUNCTION door_scan_session(p_session bytea, p_csrf text,
                                   p_idle interval, p_ticket_hash bytea,
                                   p_perf bigint, p_code text,
@@ -37,11 +50,9 @@ DECLARE
     v_user bigint;
     v_csrf text;
 BEGIN
-    SELECT u.id, s.csrf_token, s.last_seen_at < now() - interval '1 minute'
+    SELECT l.user_id, l.csrf_token, l.stale
       INTO v_user, v_csrf, o_session_stale
-      FROM sessions s JOIN users u ON u.id = s.user_id
-     WHERE s.id_hash = p_session AND s.expires_at > now()
-       AND s.last_seen_at > now() - p_idle AND u.active;
+      FROM live_session(p_session, p_idle) l;
     IF NOT FOUND THEN
         o_session_stale := false;
         o_result := 'unauthorized';
@@ -84,29 +95,16 @@ RETURNS TABLE (o_session_stale boolean, o_result text,
 LANGUAGE plpgsql AS $$
 DECLARE
     q jsonb;
-    d record;
 BEGIN
     FOR q IN SELECT e FROM jsonb_array_elements(p_scans)
                           WITH ORDINALITY AS a(e, i) ORDER BY i LOOP
-        SELECT * INTO d
-          FROM door_scan_session((q->>'session')::bytea, q->>'csrf', p_idle,
-                                 (q->>'ticket_hash')::bytea,
-                                 nullif(p_perf, 0), q->>'code',
-                                 (q->>'seats')::integer, q->>'client_id',
-                                 (q->>'offline')::boolean);
-        o_session_stale := d.o_session_stale;
-        o_result := d.o_result;
-        o_reservation_id := d.o_reservation_id;
-        o_checkin_id := d.o_checkin_id;
-        o_admitted := d.o_admitted;
-        o_remaining := d.o_remaining;
-        o_excess := d.o_excess;
-        o_replayed := d.o_replayed;
-        o_reservation := d.o_reservation;
-        o_performance := d.o_performance;
-        o_at := d.o_at;
-        o_by := d.o_by;
-        RETURN NEXT;
+        RETURN QUERY
+        SELECT * FROM door_scan_session((q->>'session')::bytea, q->>'csrf',
+                                        p_idle, (q->>'ticket_hash')::bytea,
+                                        nullif(p_perf, 0), q->>'code',
+                                        (q->>'seats')::integer,
+                                        q->>'client_id',
+                                        (q->>'offline')::boolean);
     END LOOP;
 END
 $$;
